@@ -1,0 +1,17 @@
+package cim
+
+// Limits bounds what a decoder reads. The zero value means DefaultLimits.
+type Limits struct {
+	// MaxBytes is the largest document (or embedded CIM-XML string) a
+	// decoder accepts.
+	MaxBytes int64
+	// MaxDepth is the deepest element nesting a decoder accepts.
+	MaxDepth int
+	// MaxProperties bounds the properties of one instance and the elements
+	// of one array.
+	MaxProperties int
+}
+
+// DefaultLimits are generous for any CIM_Error and small enough that a
+// hostile document cannot exhaust memory.
+var DefaultLimits = Limits{MaxBytes: 4 << 20, MaxDepth: 64, MaxProperties: 4096}

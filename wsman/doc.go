@@ -1,0 +1,10 @@
+// Package wsman is a WS-Management (DSP0226, MS-WSMV) client for the calls
+// cimjob makes to Windows WinRM: Identify, Get, Invoke and Enumerate/Pull.
+//
+// Envelopes are built with etree and always escaped; responses are parsed
+// by namespace URI and local name, never by prefix. A SOAP fault, whatever
+// the HTTP status that carried it, is returned as a *Fault; HTTP 401 as an
+// *AuthError; anything else that keeps an answer from arriving as a
+// *TransportError, *HTTPError or *ResponseError. Every body read is capped
+// and every call has a deadline.
+package wsman
