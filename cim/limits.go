@@ -15,3 +15,18 @@ type Limits struct {
 // DefaultLimits are generous for any CIM_Error and small enough that a
 // hostile document cannot exhaust memory.
 var DefaultLimits = Limits{MaxBytes: 4 << 20, MaxDepth: 64, MaxProperties: 4096}
+
+// withDefaults fills each zero or negative field from DefaultLimits, so a
+// caller can set one bound and keep the others.
+func (l Limits) withDefaults() Limits {
+	if l.MaxBytes <= 0 {
+		l.MaxBytes = DefaultLimits.MaxBytes
+	}
+	if l.MaxDepth <= 0 {
+		l.MaxDepth = DefaultLimits.MaxDepth
+	}
+	if l.MaxProperties <= 0 {
+		l.MaxProperties = DefaultLimits.MaxProperties
+	}
+	return l
+}

@@ -1,0 +1,56 @@
+package cim
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Formats named in DecodeError.Format.
+const (
+	FormatCIMXML   = "CIM-XML"
+	FormatWSCIM    = "WS-CIM"
+	FormatDatetime = "datetime"
+)
+
+// Sentinel causes a DecodeError may wrap; test for them with errors.Is.
+var (
+	// ErrTooLarge: the input is longer than Limits.MaxBytes.
+	ErrTooLarge = errors.New("input exceeds size limit")
+	// ErrTooDeep: elements nest deeper than Limits.MaxDepth.
+	ErrTooDeep = errors.New("input exceeds depth limit")
+	// ErrTooMany: an instance or array has more than Limits.MaxProperties members.
+	ErrTooMany = errors.New("input exceeds property limit")
+	// ErrDTD: the input carries a DOCTYPE, ENTITY or other declaration,
+	// which no CIM encoding needs and entity-expansion attacks rely on.
+	ErrDTD = errors.New("DTD and entity declarations are not accepted")
+)
+
+// DecodeError reports input a decoder could not turn into an Instance (or
+// a Datetime). It wraps the underlying cause: an XML syntax error, a
+// strconv error, or one of ErrTooLarge, ErrTooDeep, ErrTooMany, ErrDTD.
+type DecodeError struct {
+	// Format is FormatCIMXML, FormatWSCIM or FormatDatetime.
+	Format string
+	// Reason says what was wrong, in words.
+	Reason string
+	// Err is the underlying cause, if any.
+	Err error
+}
+
+func (e *DecodeError) Error() string {
+	msg := "cim: decoding " + e.Format
+	if e.Reason != "" {
+		msg += ": " + e.Reason
+	}
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
+}
+
+// Unwrap returns the underlying cause.
+func (e *DecodeError) Unwrap() error { return e.Err }
+
+func decodeErrorf(format string, cause error, reason string, args ...any) *DecodeError {
+	return &DecodeError{Format: format, Reason: fmt.Sprintf(reason, args...), Err: cause}
+}
