@@ -1,7 +1,13 @@
 package wsman
 
 import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strconv"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/beevik/etree"
 )
@@ -74,33 +80,290 @@ type EnumerateOptions struct {
 // bodyWriter fills in s:Body for a request.
 type bodyWriter func(body *etree.Element)
 
-// NewIdentify returns an Identify request (no Action, no ResourceURI).
-func NewIdentify() *Request { panic("unimplemented: owned by the wsman helper") }
+// NewIdentify returns an Identify request (DSP0226 section 11): an empty
+// header and a wsmid:Identify body, with no Action or ResourceURI, so the
+// reply carries no RelatesTo either.
+func NewIdentify() *Request {
+	return &Request{body: func(b *etree.Element) {
+		b.CreateElement("wsmid:Identify").CreateAttr("xmlns:wsmid", NSIdentity)
+	}}
+}
 
 // NewGet returns a WS-Transfer Get of one instance.
 func NewGet(resourceURI string, selectors ...Selector) *Request {
-	panic("unimplemented: owned by the wsman helper")
+	return &Request{Action: ActionGet, ResourceURI: resourceURI, Selectors: selectors}
 }
 
 // NewInvoke returns a request to invoke method on the instance the selectors
 // name; Action is resourceURI + "/" + method and the body is
 // <p:method_INPUT xmlns:p="resourceURI"> with params as children.
+// A Param with no Values and not Null is omitted.
 func NewInvoke(resourceURI, method string, selectors []Selector, params []Param) *Request {
-	panic("unimplemented: owned by the wsman helper")
+	return &Request{
+		Action:      resourceURI + "/" + method,
+		ResourceURI: resourceURI,
+		Selectors:   selectors,
+		body: func(b *etree.Element) {
+			// The MS header prefix "p" is shadowed here on purpose: this is
+			// the form Windows itself sends and documents.
+			in := b.CreateElement("p:" + method + "_INPUT")
+			in.CreateAttr("xmlns:p", resourceURI)
+			for _, p := range params {
+				if p.Null {
+					in.CreateElement("p:"+p.Name).CreateAttr("xsi:nil", "true")
+					continue
+				}
+				for _, v := range p.Values {
+					in.CreateElement("p:" + p.Name).SetText(v)
+				}
+			}
+		},
+	}
 }
 
 // NewEnumerate returns a WS-Enumeration Enumerate request.
 func NewEnumerate(resourceURI string, opt EnumerateOptions) *Request {
-	panic("unimplemented: owned by the wsman helper")
+	return &Request{
+		Action:      ActionEnumerate,
+		ResourceURI: resourceURI,
+		body: func(b *etree.Element) {
+			en := b.CreateElement("n:Enumerate")
+			if opt.Filter != "" {
+				f := en.CreateElement("w:Filter")
+				d := opt.Dialect
+				if d == "" {
+					d = WQLDialect
+				}
+				f.CreateAttr("Dialect", d)
+				f.SetText(opt.Filter)
+			}
+			if opt.Optimize {
+				en.CreateElement("w:OptimizeEnumeration")
+				// MaxElements only means something in an Enumerate together
+				// with OptimizeEnumeration (DSP0226 8.2.3).
+				if opt.MaxElements > 0 {
+					en.CreateElement("w:MaxElements").SetText(strconv.Itoa(opt.MaxElements))
+				}
+			}
+		},
+	}
 }
 
 // NewPull returns a WS-Enumeration Pull request for an enumeration context.
 func NewPull(resourceURI, enumerationContext string, maxElements int) *Request {
-	panic("unimplemented: owned by the wsman helper")
+	return &Request{
+		Action:      ActionPull,
+		ResourceURI: resourceURI,
+		body: func(b *etree.Element) {
+			p := b.CreateElement("n:Pull")
+			p.CreateElement("n:EnumerationContext").SetText(enumerationContext)
+			if maxElements > 0 {
+				p.CreateElement("n:MaxElements").SetText(strconv.Itoa(maxElements))
+			}
+		},
+	}
 }
 
+// NewRelease returns a WS-Enumeration Release request, which frees an
+// enumeration context the client will not pull to the end.
+func NewRelease(resourceURI, enumerationContext string) *Request {
+	return &Request{
+		Action:      ActionRelease,
+		ResourceURI: resourceURI,
+		body: func(b *etree.Element) {
+			b.CreateElement("n:Release").CreateElement("n:EnumerationContext").SetText(enumerationContext)
+		},
+	}
+}
+
+// isIdentify reports whether r is an Identify, which has no addressing
+// headers.
+func (r *Request) isIdentify() bool { return r.Action == "" }
+
 // Envelope serialises the request with the given headers. All text and
-// attribute values are escaped.
+// attribute values are escaped; a value XML cannot carry (a control
+// character, invalid UTF-8) is an error rather than silently replaced.
 func (r *Request) Envelope(h Headers) ([]byte, error) {
-	panic("unimplemented: owned by the wsman helper")
+	doc := etree.NewDocument()
+	// Canonical escaping keeps \r, \t and \n in attribute values (selector
+	// values) from being normalised to spaces by the receiver.
+	doc.WriteSettings = etree.WriteSettings{CanonicalText: true, CanonicalAttrVal: true}
+	env := doc.CreateElement("s:Envelope")
+	env.CreateAttr("xmlns:s", NSSOAP)
+	hdr := env.CreateElement("s:Header")
+	body := etree.NewElement("s:Body")
+	if !r.isIdentify() {
+		env.CreateAttr("xmlns:a", NSAddressing)
+		env.CreateAttr("xmlns:w", NSWSMan)
+		env.CreateAttr("xmlns:p", NSMSWSMan)
+		if r.Action == ActionEnumerate || r.Action == ActionPull || r.Action == ActionRelease {
+			env.CreateAttr("xmlns:n", NSEnumeration)
+		}
+		if r.needsXSI() {
+			env.CreateAttr("xmlns:xsi", NSXSI)
+		}
+		if err := r.writeHeaders(hdr, h); err != nil {
+			return nil, err
+		}
+	}
+	env.AddChild(body)
+	if r.body != nil {
+		r.body(body)
+	}
+	if err := checkXMLChars(env); err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if _, err := doc.WriteTo(&buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func (r *Request) writeHeaders(hdr *etree.Element, h Headers) error {
+	if h.MessageID == "" {
+		return errors.New("wsman: request has no MessageID")
+	}
+	if h.To == "" {
+		return errors.New("wsman: request has no To address")
+	}
+	must := func(e *etree.Element) *etree.Element {
+		e.CreateAttr("s:mustUnderstand", "true")
+		return e
+	}
+	hdr.CreateElement("a:To").SetText(h.To)
+	must(hdr.CreateElement("w:ResourceURI")).SetText(r.ResourceURI)
+	must(hdr.CreateElement("a:ReplyTo").CreateElement("a:Address")).SetText(AnonymousAddress)
+	must(hdr.CreateElement("a:Action")).SetText(r.Action)
+	size := h.MaxEnvelopeSize
+	if size <= 0 {
+		size = DefaultMaxEnvelopeSize
+	}
+	must(hdr.CreateElement("w:MaxEnvelopeSize")).SetText(strconv.Itoa(size))
+	hdr.CreateElement("a:MessageID").SetText(h.MessageID)
+	locale := func(tag, lang string) {
+		if lang == "" {
+			lang = DefaultLocale
+		}
+		e := hdr.CreateElement(tag)
+		e.CreateAttr("xml:lang", lang)
+		// Windows faults on mustUnderstand="true" here.
+		e.CreateAttr("s:mustUnderstand", "false")
+	}
+	locale("w:Locale", h.Locale)
+	dataLocale := h.DataLocale
+	if dataLocale == "" {
+		dataLocale = h.Locale
+	}
+	locale("p:DataLocale", dataLocale)
+	if h.OperationTimeout > 0 {
+		hdr.CreateElement("w:OperationTimeout").SetText(formatDuration(h.OperationTimeout))
+	}
+	if len(r.Selectors) > 0 {
+		set := hdr.CreateElement("w:SelectorSet")
+		for _, s := range r.Selectors {
+			e := set.CreateElement("w:Selector")
+			e.CreateAttr("Name", s.Name)
+			e.SetText(s.Value)
+		}
+	}
+	if len(r.Options) > 0 {
+		set := hdr.CreateElement("w:OptionSet")
+		for _, o := range r.Options {
+			e := set.CreateElement("w:Option")
+			e.CreateAttr("Name", o.Name)
+			if o.MustComply {
+				e.CreateAttr("MustComply", "true")
+			}
+			if o.Type != "" {
+				e.CreateAttr("Type", o.Type)
+			}
+			e.SetText(o.Value)
+		}
+	}
+	return nil
+}
+
+// needsXSI reports whether the body uses xsi:nil, so that the prefix is
+// declared only when needed.
+func (r *Request) needsXSI() bool {
+	if r.body == nil {
+		return false
+	}
+	probe := etree.NewElement("probe")
+	r.body(probe)
+	found := false
+	walk(probe, func(e *etree.Element) {
+		for _, a := range e.Attr {
+			if a.Space == "xsi" {
+				found = true
+			}
+		}
+	})
+	return found
+}
+
+// formatDuration writes d as an xs:duration in seconds with milliseconds,
+// the form Windows itself sends ("PT60.000S").
+func formatDuration(d time.Duration) string {
+	ms := d.Milliseconds()
+	return fmt.Sprintf("PT%d.%03dS", ms/1000, ms%1000)
+}
+
+// checkXMLChars rejects names and values that XML 1.0 cannot carry, which
+// etree would otherwise silently replace with U+FFFD.
+func checkXMLChars(root *etree.Element) error {
+	var bad error
+	check := func(what, s string) {
+		if bad != nil {
+			return
+		}
+		if !utf8.ValidString(s) {
+			bad = fmt.Errorf("wsman: %s %q is not valid UTF-8", what, s)
+			return
+		}
+		for _, r := range s {
+			if !isXMLChar(r) {
+				bad = fmt.Errorf("wsman: %s %q holds character %U, which XML cannot carry", what, s, r)
+				return
+			}
+		}
+	}
+	walk(root, func(e *etree.Element) {
+		check("element name", e.Tag)
+		if !isXMLName(e.Tag) {
+			if bad == nil {
+				bad = fmt.Errorf("wsman: %q is not a usable element name", e.Tag)
+			}
+		}
+		for _, a := range e.Attr {
+			check("attribute "+a.Key, a.Value)
+		}
+		for _, t := range e.Child {
+			if cd, ok := t.(*etree.CharData); ok {
+				check("text of "+e.Tag, cd.Data)
+			}
+		}
+	})
+	return bad
+}
+
+// isXMLName is a conservative check of an element's local name: a letter
+// or underscore, then letters, digits, '_', '-' and '.'.
+func isXMLName(s string) bool {
+	for i, r := range s {
+		ok := r == '_' || unicode.IsLetter(r) || (i > 0 && (unicode.IsDigit(r) || r == '-' || r == '.'))
+		if !ok {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// isXMLChar reports whether r is in XML 1.0's Char production.
+func isXMLChar(r rune) bool {
+	return r == 0x9 || r == 0xA || r == 0xD ||
+		(r >= 0x20 && r <= 0xD7FF) ||
+		(r >= 0xE000 && r <= 0xFFFD) ||
+		(r >= 0x10000 && r <= 0x10FFFF)
 }
