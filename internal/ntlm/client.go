@@ -1,0 +1,162 @@
+package ntlm
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// ClientConfig holds what a Client needs. The zero values of Rand, Now and
+// Version select crypto/rand, time.Now and DefaultVersion.
+type ClientConfig struct {
+	User, Domain, Password string
+	// Workstation is the client's NetBIOS name; may be empty.
+	Workstation string
+	// TargetSPN, when set, is sent as MsvAvTargetName (e.g. "HTTP/host").
+	TargetSPN string
+	// ChannelBindings, when set, are hashed into MsvAvChannelBindings (EPA
+	// over HTTPS, see TLSServerEndPoint).
+	ChannelBindings *ChannelBindings
+	Version         *Version
+	Rand            io.Reader
+	Now             func() time.Time
+}
+
+// Client is the initiator side of one NTLM handshake (one connection).
+type Client struct {
+	cfg       ClientConfig
+	negotiate []byte
+}
+
+// clientFlags is what a Client asks for: NTLMv2 with extended session
+// security, 128-bit keys, key exchange, signing and sealing.
+const clientFlags = FlagUnicode | FlagRequestTarget | FlagSign | FlagSeal | FlagNTLM |
+	FlagAlwaysSign | FlagExtendedSessionSecurity | FlagTargetInfo | FlagVersion |
+	Flag128 | FlagKeyExchange | Flag56
+
+// NewClient returns a Client for one handshake.
+func NewClient(cfg ClientConfig) *Client {
+	fillDefaults(&cfg.Rand, &cfg.Now, &cfg.Version)
+	return &Client{cfg: cfg}
+}
+
+// SplitUserName splits "DOMAIN\user" into its parts. A user principal name
+// ("user@domain.example") is returned whole as the user with an empty domain,
+// which is how Windows clients send it and how NTOWFv2 must hash it.
+func SplitUserName(name string) (domain, user string) {
+	if d, u, ok := strings.Cut(name, `\`); ok {
+		return d, u
+	}
+	return "", name
+}
+
+// fillDefaults sets the zero values shared by ClientConfig and
+// AcceptorConfig: crypto/rand, time.Now and DefaultVersion.
+func fillDefaults(r *io.Reader, now *func() time.Time, v **Version) {
+	if *r == nil {
+		*r = rand.Reader
+	}
+	if *now == nil {
+		*now = time.Now
+	}
+	if *v == nil {
+		dv := DefaultVersion
+		*v = &dv
+	}
+}
+
+// Negotiate returns the NEGOTIATE_MESSAGE that opens the handshake.
+func (c *Client) Negotiate() ([]byte, error) {
+	m := &NegotiateMessage{Flags: clientFlags, Version: c.cfg.Version}
+	b, err := m.Marshal()
+	if err != nil {
+		return nil, err
+	}
+	c.negotiate = b
+	return b, nil
+}
+
+// Authenticate answers the server's CHALLENGE_MESSAGE with an
+// AUTHENTICATE_MESSAGE and returns the Session for the connection.
+func (c *Client) Authenticate(challenge []byte) ([]byte, *Session, error) {
+	if c.negotiate == nil {
+		return nil, nil, &ProtocolError{Reason: "Authenticate called before Negotiate"}
+	}
+	cm, err := ParseChallenge(challenge)
+	if err != nil {
+		return nil, nil, err
+	}
+	switch {
+	case !cm.Flags.Has(FlagUnicode):
+		return nil, nil, &ProtocolError{Reason: "server did not negotiate UNICODE"}
+	case !cm.Flags.Has(FlagExtendedSessionSecurity):
+		return nil, nil, &ProtocolError{Reason: "server did not negotiate extended session security"}
+	case cm.TargetInfo == nil:
+		return nil, nil, &ProtocolError{Reason: "server sent no TargetInfo, which NTLMv2 needs"}
+	}
+	// REQUEST_TARGET is a client request only; echoing it is what Windows does.
+	flags := cm.Flags&clientFlags | FlagRequestTarget
+
+	var clientChallenge [8]byte
+	if _, err := io.ReadFull(c.cfg.Rand, clientChallenge[:]); err != nil {
+		return nil, nil, fmt.Errorf("ntlm: client challenge: %w", err)
+	}
+	pairs := cm.TargetInfo
+	timestamp, serverTime := pairs.Timestamp()
+	if serverTime {
+		// With a server timestamp the client must send a MIC and say so.
+		pairs = pairs.with(AvFlags, binary.LittleEndian.AppendUint32(nil, pairs.Flags()|AvFlagMICPresent))
+	} else {
+		timestamp = Filetime(c.cfg.Now())
+	}
+	if c.cfg.ChannelBindings != nil {
+		pairs = pairs.with(AvChannelBindings, c.cfg.ChannelBindings.Hash())
+	}
+	if c.cfg.TargetSPN != "" {
+		pairs = pairs.with(AvTargetName, toUTF16(c.cfg.TargetSPN))
+	}
+
+	key := ntowfV2(c.cfg.Password, c.cfg.User, c.cfg.Domain)
+	nt, sessionBaseKey := ntlmv2Response(key, cm.ServerChallenge[:], ntlmv2Temp(timestamp, clientChallenge[:], pairs))
+	lm := make([]byte, 24) // MS-NLMP 3.1.5.1.2: Z(24) when the server sent a timestamp
+	if !serverTime {
+		lm = lmv2Response(key, cm.ServerChallenge[:], clientChallenge[:])
+	}
+	keyExchangeKey := sessionBaseKey // KXKEY for NTLMv2
+	exported := keyExchangeKey
+	var encryptedKey []byte
+	if flags.Has(FlagKeyExchange) {
+		exported = make([]byte, 16)
+		if _, err := io.ReadFull(c.cfg.Rand, exported); err != nil {
+			return nil, nil, fmt.Errorf("ntlm: session key: %w", err)
+		}
+		encryptedKey = rc4k(keyExchangeKey, exported)
+	}
+
+	am := &AuthenticateMessage{
+		Flags:                     flags,
+		LmChallengeResponse:       lm,
+		NtChallengeResponse:       nt,
+		Domain:                    c.cfg.Domain,
+		User:                      c.cfg.User,
+		Workstation:               c.cfg.Workstation,
+		EncryptedRandomSessionKey: encryptedKey,
+	}
+	if flags.Has(FlagVersion) {
+		am.Version = c.cfg.Version
+	}
+	if serverTime {
+		am.MIC = make([]byte, micSize)
+	}
+	out, err := am.Marshal()
+	if err != nil {
+		return nil, nil, err
+	}
+	if serverTime {
+		copy(out[micOffset:], computeMIC(exported, c.negotiate, challenge, out))
+	}
+	return out, newSession(flags, exported, true), nil
+}
