@@ -16,9 +16,9 @@ type Limits struct {
 // hostile document cannot exhaust memory.
 var DefaultLimits = Limits{MaxBytes: 4 << 20, MaxDepth: 64, MaxProperties: 4096}
 
-// withDefaults fills each zero or negative field from DefaultLimits, so a
-// caller can set one bound and keep the others.
-func (l Limits) withDefaults() Limits {
+// WithDefaults returns l with each zero or negative field taken from
+// DefaultLimits, so that a caller can set one bound and keep the others.
+func (l Limits) WithDefaults() Limits {
 	if l.MaxBytes <= 0 {
 		l.MaxBytes = DefaultLimits.MaxBytes
 	}
