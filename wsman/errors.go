@@ -1,19 +1,44 @@
 package wsman
 
-import "errors"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+)
 
 // ErrBodyTooLarge is wrapped by the *ResponseError returned when a reply is
 // larger than the transport's cap.
 var ErrBodyTooLarge = errors.New("wsman: response body exceeds the size limit")
 
+// ErrUnencrypted is wrapped by the error NewHTTPTransport returns when its
+// configuration would send a password in the clear over plain HTTP without
+// AllowUnencrypted.
+var ErrUnencrypted = errors.New("wsman: refusing to send credentials in the clear over plain HTTP")
+
 // AuthError reports HTTP 401: the service refused the credentials, or
 // offered no scheme the client can use.
 type AuthError struct {
 	URL string
-	// Scheme is the scheme the client tried ("Basic", "Negotiate", ...).
+	// Scheme is the scheme the client tried ("Basic", "Negotiate", ...);
+	// empty when it sent no credentials.
 	Scheme string
-	// Offered lists the WWW-Authenticate challenges the service sent.
+	// Offered lists the WWW-Authenticate challenges the service sent, with
+	// any token data removed (scheme and parameters such as realm only).
 	Offered []string
+}
+
+func (e *AuthError) Error() string {
+	tried := "no credentials"
+	if e.Scheme != "" {
+		tried = e.Scheme + " credentials"
+	}
+	offered := "no authentication schemes"
+	if len(e.Offered) > 0 {
+		offered = strings.Join(e.Offered, ", ")
+	}
+	return fmt.Sprintf("authentication failed: %s refused %s (HTTP 401); it offers %s", e.URL, tried, offered)
 }
 
 // HTTPError reports an HTTP status other than 200, 401 and 500 (a 500 that
@@ -25,6 +50,24 @@ type HTTPError struct {
 	ContentType string
 	// Snippet is the start of the body, for the one-line reason.
 	Snippet string
+	// Body is the whole (capped) body when it is SOAP, so that the Client
+	// can find a fault in it: Windows also sends faults with 400.
+	Body []byte
+}
+
+func (e *HTTPError) Error() string {
+	status := e.Status
+	if status == "" {
+		status = fmt.Sprint(e.StatusCode)
+	}
+	msg := fmt.Sprintf("HTTP %s from %s", status, e.URL)
+	if e.StatusCode == 413 {
+		msg += " (request larger than the service's MaxEnvelopeSize)"
+	}
+	if s := oneLine(e.Snippet); s != "" {
+		msg += ": " + s
+	}
+	return msg
 }
 
 // TransportError reports that no reply arrived: the connection failed or
@@ -37,6 +80,26 @@ type TransportError struct {
 
 func (e *TransportError) Unwrap() error { return e.Err }
 
+func (e *TransportError) Error() string {
+	switch {
+	case e.Timeout():
+		return fmt.Sprintf("connection to %s failed: timed out (%s): %v", e.URL, e.Op, e.Err)
+	case errors.Is(e.Err, context.Canceled):
+		return fmt.Sprintf("connection to %s failed: cancelled (%s)", e.URL, e.Op)
+	}
+	return fmt.Sprintf("connection to %s failed: %s: %v", e.URL, e.Op, e.Err)
+}
+
+// Timeout reports whether the call's deadline, or a network timeout, ended
+// the exchange.
+func (e *TransportError) Timeout() bool {
+	if errors.Is(e.Err, context.DeadlineExceeded) {
+		return true
+	}
+	var ne net.Error
+	return errors.As(e.Err, &ne) && ne.Timeout()
+}
+
 // ResponseError reports a reply that arrived but is not a usable WS-Man
 // response: malformed or hostile XML, too large, not a SOAP envelope, or a
 // RelatesTo that does not match the request's MessageID.
@@ -47,7 +110,10 @@ type ResponseError struct {
 
 func (e *ResponseError) Unwrap() error { return e.Err }
 
-// ErrUnencrypted is wrapped by the error NewHTTPTransport returns when its
-// configuration would send a password in the clear over plain HTTP without
-// AllowUnencrypted.
-var ErrUnencrypted = errors.New("wsman: refusing to send credentials in the clear over plain HTTP")
+func (e *ResponseError) Error() string {
+	msg := "invalid WS-Management reply: " + e.Reason
+	if e.Err != nil && !errors.Is(e.Err, ErrBodyTooLarge) && !errors.Is(e.Err, ErrDTD) {
+		msg += ": " + oneLine(e.Err.Error())
+	}
+	return msg
+}

@@ -14,3 +14,10 @@ import "context"
 type Transport interface {
 	RoundTrip(ctx context.Context, envelope []byte) ([]byte, error)
 }
+
+// StatusTransport is a Transport that also reports the HTTP status of the
+// reply, which the Client records in Fault.HTTPStatus. HTTPTransport is one.
+type StatusTransport interface {
+	Transport
+	RoundTripStatus(ctx context.Context, envelope []byte) (body []byte, status int, err error)
+}

@@ -1,0 +1,131 @@
+package wsman
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+
+	"github.com/beevik/etree"
+	"github.com/cimjob/cimjob/cim"
+)
+
+// ErrDTD is wrapped by the *ResponseError for a reply that carries a
+// document type declaration or entity declarations. SOAP forbids them
+// (SOAP 1.2 part 1, 5) and they are the vehicle of entity-expansion bombs.
+var ErrDTD = errors.New("wsman: DTD or entity declaration in reply")
+
+// nsSOAP11 is the SOAP 1.1 envelope namespace, named only to say clearly
+// that a reply used the wrong SOAP version.
+const nsSOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
+
+// limitsOrDefault fills zero fields of lim from cim.DefaultLimits.
+func limitsOrDefault(lim cim.Limits) cim.Limits {
+	d := cim.DefaultLimits
+	if lim.MaxBytes <= 0 {
+		lim.MaxBytes = d.MaxBytes
+	}
+	if lim.MaxDepth <= 0 {
+		lim.MaxDepth = d.MaxDepth
+	}
+	if lim.MaxProperties <= 0 {
+		lim.MaxProperties = d.MaxProperties
+	}
+	return lim
+}
+
+// readXML parses data as one XML document within lim, refusing DTDs.
+func readXML(data []byte, lim cim.Limits) (*etree.Document, error) {
+	lim = limitsOrDefault(lim)
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, &ResponseError{Reason: "empty reply"}
+	}
+	if int64(len(data)) > lim.MaxBytes {
+		return nil, &ResponseError{Reason: fmt.Sprintf("reply of %d bytes exceeds the %d-byte limit", len(data), lim.MaxBytes), Err: ErrBodyTooLarge}
+	}
+	doc := etree.NewDocument()
+	doc.ReadSettings.MaxDepth = lim.MaxDepth
+	if err := doc.ReadFromBytes(data); err != nil {
+		// encoding/xml fails on the first undefined entity reference, which
+		// hides the real cause when a DTD declared it.
+		if bytes.Contains(data, []byte("<!DOCTYPE")) || bytes.Contains(data, []byte("<!ENTITY")) {
+			return nil, &ResponseError{Reason: "reply carries a DTD", Err: ErrDTD}
+		}
+		if errors.Is(err, etree.ErrMaxDepth) {
+			return nil, &ResponseError{Reason: fmt.Sprintf("reply nests elements deeper than %d", lim.MaxDepth), Err: err}
+		}
+		return nil, &ResponseError{Reason: "malformed XML", Err: err}
+	}
+	roots := 0
+	var dtd bool
+	for _, t := range doc.Child {
+		switch t := t.(type) {
+		case *etree.Element:
+			roots++
+			walkTokens(t, func(tok etree.Token) {
+				if _, ok := tok.(*etree.Directive); ok {
+					dtd = true
+				}
+			})
+		case *etree.Directive:
+			dtd = true
+		case *etree.CharData:
+			if !t.IsWhitespace() {
+				return nil, &ResponseError{Reason: "text outside the root element"}
+			}
+		}
+	}
+	if dtd {
+		return nil, &ResponseError{Reason: "reply carries a DTD", Err: ErrDTD}
+	}
+	if roots != 1 {
+		return nil, &ResponseError{Reason: fmt.Sprintf("reply has %d root elements, want 1", roots)}
+	}
+	return doc, nil
+}
+
+// walkTokens calls fn for every token below e.
+func walkTokens(e *etree.Element, fn func(etree.Token)) {
+	for _, t := range e.Child {
+		fn(t)
+		if c, ok := t.(*etree.Element); ok {
+			walkTokens(c, fn)
+		}
+	}
+}
+
+// ParseResponse parses a reply envelope. A fault in the body is returned as
+// a *Fault error (with the parsed Response); malformed input as a
+// *ResponseError. Elements are found by namespace URI and local name, so
+// any prefixes work, and unknown headers are ignored.
+func ParseResponse(data []byte, lim cim.Limits) (*Response, error) {
+	doc, err := readXML(data, lim)
+	if err != nil {
+		return nil, err
+	}
+	env := doc.Root()
+	if !is(env, NSSOAP, "Envelope") {
+		if env.Tag == "Envelope" && env.NamespaceURI() == nsSOAP11 {
+			return nil, &ResponseError{Reason: "reply is a SOAP 1.1 envelope; WS-Management uses SOAP 1.2"}
+		}
+		return nil, &ResponseError{Reason: fmt.Sprintf("reply root is {%s}%s, not a SOAP envelope", env.NamespaceURI(), env.Tag)}
+	}
+	body := child(env, NSSOAP, "Body")
+	if body == nil {
+		return nil, &ResponseError{Reason: "SOAP envelope has no Body"}
+	}
+	r := &Response{Doc: doc, Body: firstChildElement(body)}
+	if hdr := child(env, NSSOAP, "Header"); hdr != nil {
+		r.Action = textOf(child(hdr, NSAddressing, "Action"))
+		r.MessageID = textOf(child(hdr, NSAddressing, "MessageID"))
+		r.RelatesTo = textOf(child(hdr, NSAddressing, "RelatesTo"))
+	}
+	if is(r.Body, NSSOAP, "Fault") {
+		f, err := ParseFault(r.Body, lim)
+		if err != nil {
+			return nil, err
+		}
+		f.Action = r.Action
+		return r, f
+	}
+	return r, nil
+}
