@@ -1,0 +1,132 @@
+package simulator
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"net/http"
+	"strings"
+)
+
+// hugeSize is how much the "huge" misbehaviour streams.
+const hugeSize = 256 << 20
+
+// misbehave answers req the wrong way the job asks for. It returns false
+// when the request is to be answered normally after all (http-503-then-ok
+// after the first request).
+func (s *Server) misbehave(w http.ResponseWriter, r *http.Request, req *request, job *JobSpec, name string) bool {
+	if job.Inject == Inject503ThenOK {
+		key := jobKey(job.Namespace, job.Class, job.InstanceID)
+		s.mu.Lock()
+		first := !s.seen503[key]
+		s.seen503[key] = true
+		s.mu.Unlock()
+		if !first {
+			return false
+		}
+	}
+	s.count(func(st *Stats) { st.Injected++ })
+	s.logRequest(r, "%s -> inject %s", req.action, job.Inject)
+	switch job.Inject {
+	case InjectHang:
+		select {
+		case <-r.Context().Done():
+		case <-s.done:
+		}
+	case Inject503ThenOK:
+		w.Header().Set("Content-Length", "0")
+		w.WriteHeader(http.StatusServiceUnavailable)
+	case InjectTruncate:
+		data, _ := s.render(req, name, "")
+		hijackWrite(w, fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Type: %s\r\nContent-Length: %d\r\nServer: Microsoft-HTTPAPI/2.0\r\n\r\n",
+			soapContentType, len(data)), data[:len(data)/2])
+	case InjectDrop:
+		hijackWrite(w, "", nil)
+	case InjectMalformed:
+		data, _ := s.render(req, name, "")
+		// Close the envelope with the wrong tag and leave garbage behind.
+		if i := bytes.LastIndex(data, []byte("</")); i >= 0 {
+			data = append(data[:i:i], []byte("</s:Header><unclosed attr=\"1\">&bogus;")...)
+		}
+		writeSOAP(w, http.StatusOK, data)
+	case InjectWrongRelatesTo:
+		data, isFault := s.render(req, name, newMessageID())
+		status := http.StatusOK
+		if isFault {
+			status = http.StatusInternalServerError
+		}
+		writeSOAP(w, status, data)
+	case InjectEntityBomb:
+		writeSOAP(w, http.StatusOK, entityBomb(req))
+	case InjectHuge:
+		s.streamHuge(w, r, req)
+	}
+	return true
+}
+
+// hijackWrite takes over the connection, writes head and body raw, and
+// closes it: the only way to send a short body or none at all.
+func hijackWrite(w http.ResponseWriter, head string, body []byte) {
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		// Not on a real connection (httptest.ResponseRecorder): nothing to cut.
+		return
+	}
+	conn, buf, err := hj.Hijack()
+	if err != nil {
+		return
+	}
+	defer conn.Close()
+	if head != "" {
+		buf.WriteString(head)
+		buf.Write(body)
+		buf.Flush()
+	}
+}
+
+// entityBomb is a reply whose DTD expands to about 3 GB (10^9 "lol"s) in a
+// parser that expands entities.
+func entityBomb(req *request) []byte {
+	var b strings.Builder
+	b.WriteString("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<!DOCTYPE s:Envelope [\n  <!ENTITY lol0 \"lol\">\n")
+	for i := 1; i <= 9; i++ {
+		fmt.Fprintf(&b, "  <!ENTITY lol%d \"%s\">\n", i, strings.Repeat(fmt.Sprintf("&lol%d;", i-1), 10))
+	}
+	b.WriteString("]>\n")
+	fmt.Fprintf(&b, `<s:Envelope xmlns:s="%s" xmlns:a="%s"><s:Header><a:Action>%sResponse</a:Action>`+
+		`<a:MessageID>%s</a:MessageID><a:RelatesTo>%s</a:RelatesTo></s:Header><s:Body>`+
+		`<p:GetError_OUTPUT xmlns:p="%s"><p:Error>&lol9;</p:Error><p:ReturnValue>0</p:ReturnValue></p:GetError_OUTPUT>`+
+		`</s:Body></s:Envelope>`,
+		nsSOAP, nsAddressing, escapeText(req.action), newMessageID(), escapeText(req.messageID), escapeText(req.resourceURI))
+	return []byte(b.String())
+}
+
+// streamHuge sends a well-formed start, then 256 MiB of repeated escaped
+// CIM-XML properties, then a proper end, stopping early when the client
+// leaves. One 64 KiB block is reused, so this costs no memory.
+func (s *Server) streamHuge(w http.ResponseWriter, r *http.Request, req *request) {
+	w.Header().Set("Content-Type", soapContentType)
+	w.WriteHeader(http.StatusOK)
+	bw := bufio.NewWriterSize(w, 64<<10)
+	fmt.Fprintf(bw, `<s:Envelope xmlns:s="%s" xmlns:a="%s"><s:Header><a:Action>%sResponse</a:Action>`+
+		`<a:MessageID>%s</a:MessageID><a:RelatesTo>%s</a:RelatesTo></s:Header><s:Body>`+
+		`<p:GetError_OUTPUT xmlns:p="%s"><p:Error>&lt;INSTANCE CLASSNAME="Msvm_Error"&gt;`,
+		nsSOAP, nsAddressing, escapeText(req.action), newMessageID(), escapeText(req.messageID), escapeText(req.resourceURI))
+	unit := `&lt;PROPERTY NAME="Pad" TYPE="string"&gt;&lt;VALUE&gt;` + strings.Repeat("x", 200) + `&lt;/VALUE&gt;&lt;/PROPERTY&gt;`
+	block := []byte(strings.Repeat(unit, (64<<10)/len(unit)))
+	for sent := 0; sent < hugeSize; sent += len(block) {
+		if r.Context().Err() != nil {
+			return
+		}
+		select {
+		case <-s.done:
+			return
+		default:
+		}
+		if _, err := bw.Write(block); err != nil {
+			return
+		}
+	}
+	bw.WriteString(`&lt;/INSTANCE&gt;</p:Error><p:ReturnValue>0</p:ReturnValue></p:GetError_OUTPUT></s:Body></s:Envelope>`)
+	bw.Flush()
+}
