@@ -33,6 +33,8 @@ func (s *Server) misbehave(w http.ResponseWriter, r *http.Request, req *request,
 		case <-r.Context().Done():
 		case <-s.done:
 		}
+		// Returning would send an empty 200: cut the connection instead.
+		hijackWrite(w, "", nil)
 	case Inject503ThenOK:
 		w.Header().Set("Content-Length", "0")
 		w.WriteHeader(http.StatusServiceUnavailable)

@@ -70,16 +70,16 @@ func TestValidationFaults(t *testing.T) {
 		{name: "wrong _INPUT element", file: "wrong-input.xml", v: base, status: 500, code: sender,
 			sub: qname{nsWSMan, "SchemaValidationError"}, wsmanCode: "2150858817"},
 		{name: "non-WMI resource URI", file: "invoke.xml",
-			v: base.with("$RESOURCE", "http://example.com/nothing", "$ACTION", "http://example.com/nothing/GetError"),
+			v:      base.with("$RESOURCE", "http://example.com/nothing", "$ACTION", "http://example.com/nothing/GetError"),
 			status: 500, code: sender, sub: qname{nsAddressing, "DestinationUnreachable"}, wsmanCode: "2150858811"},
 		{name: "unknown WMI namespace", file: "invoke.xml",
-			v: base.with("$RESOURCE", wmiPrefix+"root/virtualization/Msvm_ConcreteJob", "$ACTION", wmiPrefix+"root/virtualization/Msvm_ConcreteJob/GetError"),
+			v:      base.with("$RESOURCE", wmiPrefix+"root/virtualization/Msvm_ConcreteJob", "$ACTION", wmiPrefix+"root/virtualization/Msvm_ConcreteJob/GetError"),
 			status: 500, code: sender, sub: qname{nsEnum, "CannotProcessFilter"}, wsmanCode: ""},
 		{name: "class not on host", file: "invoke.xml",
-			v: base.with("$RESOURCE", wmiPrefix+"root/virtualization/v2/Msvm_MigrationJob", "$ACTION", wmiPrefix+"root/virtualization/v2/Msvm_MigrationJob/GetError"),
+			v:      base.with("$RESOURCE", wmiPrefix+"root/virtualization/v2/Msvm_MigrationJob", "$ACTION", wmiPrefix+"root/virtualization/v2/Msvm_MigrationJob/GetError"),
 			status: 500, code: sender, sub: qname{nsEnum, "CannotProcessFilter"}, wsmanCode: "2150858778"},
 		{name: "__cimnamespace not matching the URI", file: "invoke.xml",
-			v: base.with("$EXTRASEL", `<w:Selector Name="__cimnamespace">root/cimv2</w:Selector>`),
+			v:      base.with("$EXTRASEL", `<w:Selector Name="__cimnamespace">root/cimv2</w:Selector>`),
 			status: 500, code: sender, sub: qname{nsWSMan, "InvalidSelectors"}, wsmanCode: "2150858843"},
 		{name: "unknown selector name", file: "invoke.xml", v: base.with("$SELNAME", "Name"),
 			status: 500, code: sender, sub: qname{nsWSMan, "InvalidSelectors"}, wsmanCode: "2150858843"},
@@ -173,7 +173,9 @@ func TestAuth401(t *testing.T) {
 		{"no credentials", func(r *http.Request) { r.Header.Del("Authorization") }},
 		{"wrong password", func(r *http.Request) { r.SetBasicAuth("demo", "nope") }},
 		{"unknown user", func(r *http.Request) { r.SetBasicAuth("admin", "demo-password") }},
-		{"Negotiate token", func(r *http.Request) { r.Header.Set("Authorization", "Negotiate TlRMTVNTUAABAAAAB4IIogAAAAAAAAAAAAAAAAAAAAAGAbEdAAAADw==") }},
+		{"Negotiate token", func(r *http.Request) {
+			r.Header.Set("Authorization", "Negotiate TlRMTVNTUAABAAAAB4IIogAAAAAAAAAAAAAAAAAAAAAGAbEdAAAADw==")
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
