@@ -1,0 +1,77 @@
+package main
+
+import (
+	"bytes"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// refDir is shared/reference as seen from this package; CIMJOB_REFERENCE
+// overrides it for checkouts laid out differently.
+func refDir(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("CIMJOB_REFERENCE")
+	if dir == "" {
+		dir = filepath.Join("..", "..", "..", "..", "shared", "reference")
+	}
+	if _, err := os.Stat(filepath.Join(dir, fileError)); err != nil {
+		t.Skipf("reference data not found at %s (set CIMJOB_REFERENCE to check the generated file): %v", dir, err)
+	}
+	return dir
+}
+
+// TestGeneratedFileUpToDate regenerates the value maps in-process and
+// compares them with the committed cim/valuemaps_gen.go.
+func TestGeneratedFileUpToDate(t *testing.T) {
+	got, err := generate(refDir(t))
+	if err != nil {
+		t.Fatalf("generate: %v", err)
+	}
+	want, err := os.ReadFile(filepath.Join("..", "..", "valuemaps_gen.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Error("cim/valuemaps_gen.go is stale: run go generate ./cim")
+	}
+}
+
+func TestBuild(t *testing.T) {
+	m, err := build("K", "src", map[string]string{
+		"0": "Zero", "2": "Two", "..": "Reserved", "3..9": "Low", "0x8000..": "Vendor", "..1": "ignored-open-start",
+	}, map[string]string{"2": "the second"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.entries) != 2 || m.entries[1].desc != "the second" || m.other != "Reserved" {
+		t.Errorf("entries %+v other %q", m.entries, m.other)
+	}
+	want := []rng{{0, 1, "ignored-open-start"}, {3, 9, "Low"}, {0x8000, math.MaxUint64, "Vendor"}}
+	if len(m.ranges) != len(want) {
+		t.Fatalf("ranges = %+v", m.ranges)
+	}
+	for i := range want {
+		if m.ranges[i] != want[i] {
+			t.Errorf("range %d = %+v, want %+v", i, m.ranges[i], want[i])
+		}
+	}
+	for _, bad := range []map[string]string{
+		{"x": "NaN"},
+		{"5..3": "backwards"},
+		{"1..z": "bad end"},
+		{"..": "only a catch-all"},
+		{"1": "a", "01": "same value twice"},
+	} {
+		if _, err := build("K", "src", bad, nil); err == nil {
+			t.Errorf("build(%v) succeeded", bad)
+		}
+	}
+}
+
+func TestGenerateMissingDir(t *testing.T) {
+	if _, err := generate(t.TempDir()); err == nil {
+		t.Error("generate on an empty directory succeeded")
+	}
+}
