@@ -131,7 +131,7 @@ func LoadScenario(fsys fs.FS, name string) (*Scenario, error) {
 		sc.MaxEnvelopeSizeKB = 500 // Windows' default MaxEnvelopeSizekb
 	}
 	if sc.MissingInstanceFault == "" {
-		sc.MissingInstanceFault = "faults/instance-not-found.xml"
+		sc.MissingInstanceFault = faultInvalidSelectors
 	}
 	seen := map[string]bool{}
 	for i, j := range sc.Jobs {

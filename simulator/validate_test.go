@@ -84,7 +84,7 @@ func TestValidationFaults(t *testing.T) {
 		{name: "unknown selector name", file: "invoke.xml", v: base.with("$SELNAME", "Name"),
 			status: 500, code: sender, sub: qname{nsWSMan, "InvalidSelectors"}, wsmanCode: "2150858843"},
 		{name: "unknown InstanceID (job gone)", file: "invoke.xml", v: base.with("$ID", "00000000-0000-0000-0000-000000000000"),
-			status: 500, code: sender, sub: qname{nsAddressing, "DestinationUnreachable"}, wsmanCode: "2150858752"},
+			status: 500, code: sender, sub: qname{nsWSMan, "InvalidSelectors"}, wsmanCode: "2150858843"},
 		{name: "unknown method", file: "invoke.xml", v: base.with("$METHOD", "KillJob", "$ACTION", hvURI+"/KillJob"),
 			status: 500, code: sender, sub: qname{nsAddressing, "ActionNotSupported"}, wsmanCode: "2150858753"},
 		{name: "access denied job", file: "invoke.xml", v: base.with("$ID", "5F1E2D3C-4B5A-4000-8000-000000000009"),
