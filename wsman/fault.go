@@ -136,7 +136,7 @@ func ParseFault(el *etree.Element, lim cim.Limits) (*Fault, error) {
 	if !is(el, NSSOAP, "Fault") {
 		return nil, &ResponseError{Reason: "not a SOAP 1.2 Fault element"}
 	}
-	lim = limitsOrDefault(lim)
+	lim = lim.WithDefaults()
 	f := &Fault{}
 	if code := child(el, NSSOAP, "Code"); code != nil {
 		if v := child(code, NSSOAP, "Value"); v != nil {

@@ -18,24 +18,9 @@ var ErrDTD = errors.New("wsman: DTD or entity declaration in reply")
 // that a reply used the wrong SOAP version.
 const nsSOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
 
-// limitsOrDefault fills zero fields of lim from cim.DefaultLimits.
-func limitsOrDefault(lim cim.Limits) cim.Limits {
-	d := cim.DefaultLimits
-	if lim.MaxBytes <= 0 {
-		lim.MaxBytes = d.MaxBytes
-	}
-	if lim.MaxDepth <= 0 {
-		lim.MaxDepth = d.MaxDepth
-	}
-	if lim.MaxProperties <= 0 {
-		lim.MaxProperties = d.MaxProperties
-	}
-	return lim
-}
-
 // readXML parses data as one XML document within lim, refusing DTDs.
 func readXML(data []byte, lim cim.Limits) (*etree.Document, error) {
-	lim = limitsOrDefault(lim)
+	lim = lim.WithDefaults()
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, &ResponseError{Reason: "empty reply"}
 	}

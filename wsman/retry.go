@@ -1,0 +1,76 @@
+package wsman
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strconv"
+	"syscall"
+	"time"
+)
+
+// checkRetry is the retry policy: try again only when nothing can have
+// reached the service (the connection was refused, or failed before the
+// request was written) or the service said it is busy (503, 429). Never a
+// fault (500), never a 401, never once the context is done: retrying a
+// method that changes state, after the service may have run it, could run
+// it twice.
+func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	if ctx.Err() != nil {
+		return false, nil
+	}
+	if err != nil {
+		st, _ := ctx.Value(attemptKey{}).(*attemptState)
+		wrote := st != nil && st.wrote.Load()
+		return retryableConnError(err, wrote), nil
+	}
+	switch resp.StatusCode {
+	case http.StatusServiceUnavailable, http.StatusTooManyRequests:
+		return true, nil
+	}
+	return false, nil
+}
+
+// retryableConnError reports whether err is a connection failure that
+// happened before the service can have received the request.
+func retryableConnError(err error, wrote bool) bool {
+	var (
+		dnsErr    *net.DNSError
+		verifyErr *tls.CertificateVerificationError
+		netOp     *net.OpError
+	)
+	switch {
+	case errors.As(err, &verifyErr):
+		return false // retrying will not make the certificate valid
+	case errors.As(err, &dnsErr):
+		return dnsErr.IsTemporary || dnsErr.IsTimeout
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return true
+	case errors.As(err, &netOp) && netOp.Op == "dial":
+		return true
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
+		return !wrote
+	}
+	return false
+}
+
+// backoff waits min·2^attempt, capped at max, with "equal jitter" (half
+// fixed, half random) so that many clients do not retry in step. A
+// Retry-After on 503/429 is honoured up to max.
+func backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response) time.Duration {
+	if resp != nil && (resp.StatusCode == http.StatusServiceUnavailable || resp.StatusCode == http.StatusTooManyRequests) {
+		if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s >= 0 {
+			return min(time.Duration(s)*time.Second, maxWait)
+		}
+	}
+	d := minWait
+	for i := 0; i < attempt && d < maxWait; i++ {
+		d *= 2
+	}
+	d = min(d, maxWait)
+	half := d / 2
+	return half + rand.N(half+1)
+}
