@@ -63,8 +63,10 @@ func (a *Acceptor) Challenge(negotiate []byte) ([]byte, error) {
 		return nil, err
 	}
 	switch {
-	case !nm.Flags.Has(FlagUnicode):
-		return nil, &ProtocolError{Reason: "client did not offer UNICODE"}
+	case nm.Flags&(FlagUnicode|FlagOEM) == 0:
+		// ntlm-auth (pywinrm) offers OEM alone yet handles a UNICODE
+		// challenge, as Windows answers; a client offering neither is broken.
+		return nil, &ProtocolError{Reason: "client offered neither UNICODE nor OEM"}
 	case !nm.Flags.Has(FlagExtendedSessionSecurity):
 		return nil, &ProtocolError{Reason: "client did not offer extended session security (NTLMv1 is refused)"}
 	}

@@ -238,6 +238,17 @@ func TestHandshakeOrder(t *testing.T) {
 	if _, err := a.Challenge(v1); !errors.As(err, &pe) {
 		t.Errorf("negotiate without ESS: %v", err)
 	}
+	neither, _ := (&NegotiateMessage{Flags: FlagNTLM | FlagExtendedSessionSecurity}).Marshal()
+	if _, err := NewAcceptor(testAcceptorConfig()).Challenge(neither); !errors.As(err, &pe) {
+		t.Errorf("negotiate without UNICODE or OEM: %v", err)
+	}
+	// ntlm-auth offers OEM alone; the challenge still says UNICODE, as Windows does.
+	oem, _ := (&NegotiateMessage{Flags: FlagOEM | FlagNTLM | FlagExtendedSessionSecurity | FlagSeal}).Marshal()
+	if b, err := NewAcceptor(testAcceptorConfig()).Challenge(oem); err != nil {
+		t.Errorf("OEM negotiate: %v", err)
+	} else if cm, err := ParseChallenge(b); err != nil || !cm.Flags.Has(FlagUnicode|FlagSeal) {
+		t.Errorf("challenge to OEM negotiate: %v %v", cm, err)
+	}
 	// A wrong password cannot be retried against the same challenge.
 	a = NewAcceptor(testAcceptorConfig())
 	c := NewClient(ClientConfig{User: "alice", Password: "wrong"})
