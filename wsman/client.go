@@ -18,6 +18,7 @@ const (
 	DefaultMaxEnvelopeSize  = 153600
 	DefaultOperationTimeout = 60 * time.Second
 	DefaultLocale           = "en-US"
+	DefaultMaxPulls         = 10000
 )
 
 // Client sends WS-Management requests over a Transport.
@@ -36,6 +37,10 @@ type Client struct {
 	NewMessageID func() string
 	// Limits bounds the parsing of replies and of CIM instances in them.
 	Limits cim.Limits
+	// MaxPulls bounds the Pull requests of one Enumerate, so that a service
+	// that never says EndOfSequence cannot keep the client pulling; 0 means
+	// DefaultMaxPulls.
+	MaxPulls int
 }
 
 // Response is a parsed WS-Management reply.
@@ -62,10 +67,6 @@ type Output struct {
 	// Element is the <Method>_OUTPUT element itself.
 	Element *etree.Element
 }
-
-// maxPulls bounds an enumeration, so that a service that never says
-// EndOfSequence cannot keep the client pulling forever.
-const maxPulls = 10000
 
 // Do sends r, fills in its headers, parses the reply and checks that its
 // RelatesTo matches the MessageID sent. A fault is returned as a *Fault,

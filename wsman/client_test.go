@@ -232,7 +232,7 @@ func TestIdentify(t *testing.T) {
 const jobItem = `<p:Msvm_ConcreteJob xmlns:p="` + jobURI + `"><p:InstanceID>%s</p:InstanceID></p:Msvm_ConcreteJob>`
 
 func TestEnumerate(t *testing.T) {
-	requireCIM(t)
+	requireWSCIM(t)
 	item := func(id string) string { return fmt.Sprintf(jobItem, id) }
 	tests := []struct {
 		name    string
@@ -293,7 +293,7 @@ func TestEnumerate(t *testing.T) {
 }
 
 func TestEnumerateBounded(t *testing.T) {
-	requireCIM(t)
+	requireWSCIM(t)
 	s := &fakeService{}
 	s.reply = func(req *etree.Element, action string) string {
 		if action == ActionEnumerate {
@@ -301,10 +301,15 @@ func TestEnumerateBounded(t *testing.T) {
 		}
 		return `<n:PullResponse><n:EnumerationContext>uuid:C</n:EnumerationContext></n:PullResponse>`
 	}
-	_, err := newFakeClient(s).Enumerate(context.Background(), jobURI, EnumerateOptions{})
+	c := newFakeClient(s)
+	c.MaxPulls = 5
+	_, err := c.Enumerate(context.Background(), jobURI, EnumerateOptions{})
 	var re *ResponseError
-	if !errors.As(err, &re) || !strings.Contains(err.Error(), "did not end") {
+	if !errors.As(err, &re) || !strings.Contains(err.Error(), "did not end after 5 pulls") {
 		t.Fatalf("err = %v", err)
+	}
+	if len(s.requests) != 1+5+1 {
+		t.Errorf("%d requests, want Enumerate + 5 Pulls + Release", len(s.requests))
 	}
 	last := s.requests[len(s.requests)-1]
 	if textOf(child(child(last.Root(), NSSOAP, "Header"), NSAddressing, "Action")) != ActionRelease {
@@ -313,8 +318,8 @@ func TestEnumerateBounded(t *testing.T) {
 }
 
 func TestGet(t *testing.T) {
-	requireCIM(t)
-	s := &fakeService{reply: func(req *etree.Element, action string) string { return fmt.Sprintf(jobItem, "J&1") }}
+	requireWSCIM(t)
+	s := &fakeService{reply: func(req *etree.Element, action string) string { return fmt.Sprintf(jobItem, "J&amp;1") }}
 	inst, err := newFakeClient(s).Get(context.Background(), jobURI, Selector{"InstanceID", "J&1"})
 	if err != nil {
 		t.Fatal(err)

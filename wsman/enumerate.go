@@ -24,6 +24,10 @@ func (c *Client) Enumerate(ctx context.Context, resourceURI string, opt Enumerat
 	if err != nil {
 		return nil, err
 	}
+	maxPulls := c.MaxPulls
+	if maxPulls <= 0 {
+		maxPulls = DefaultMaxPulls
+	}
 	for pulls := 0; !page.end; pulls++ {
 		if pulls >= maxPulls {
 			c.release(ctx, resourceURI, page.context)

@@ -13,7 +13,7 @@ import (
 func TestParseFaultDocuments(t *testing.T) {
 	tests := []struct {
 		file      string
-		needsCIM  bool
+		needs     func(testing.TB)
 		code      QName
 		subcode   QName
 		wsmanCode uint32
@@ -61,7 +61,7 @@ func TestParseFaultDocuments(t *testing.T) {
 		},
 		{
 			file:      "fault_wmi_extended_status.xml",
-			needsCIM:  true,
+			needs:     requireWSCIM,
 			code:      QName{NSSOAP, "Receiver"},
 			subcode:   QName{NSWSMan, "InternalError"},
 			wsmanCode: 2147749889,
@@ -85,7 +85,7 @@ func TestParseFaultDocuments(t *testing.T) {
 		},
 		{
 			file:      "fault_msft_wmierror.xml",
-			needsCIM:  true,
+			needs:     requireCIMError,
 			code:      QName{NSSOAP, "Sender"},
 			subcode:   QName{NSWSMan, "AccessDenied"},
 			wsmanCode: 2147749891,
@@ -110,11 +110,11 @@ func TestParseFaultDocuments(t *testing.T) {
 			},
 		},
 		{
-			file:     "fault_direct_cim_error.xml",
-			needsCIM: true,
-			code:     QName{NSSOAP, "Receiver"},
-			subcode:  QName{NSAddressing, "DestinationUnreachable"},
-			err:      "wsman fault a:DestinationUnreachable: Instance not found",
+			file:    "fault_direct_cim_error.xml",
+			needs:   requireCIMError,
+			code:    QName{NSSOAP, "Receiver"},
+			subcode: QName{NSAddressing, "DestinationUnreachable"},
+			err:     "wsman fault a:DestinationUnreachable: Instance not found",
 			check: func(t *testing.T, f *Fault) {
 				if f.CIMError == nil || f.CIMError.MessageID != "OMI:MI_Result:6" {
 					t.Fatalf("CIMError = %+v (DecodeErr %v)", f.CIMError, f.DecodeErr)
@@ -144,8 +144,8 @@ func TestParseFaultDocuments(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			if tt.needsCIM {
-				requireCIM(t)
+			if tt.needs != nil {
+				tt.needs(t)
 			}
 			resp, err := ParseResponse(readTestdata(t, tt.file), cim.Limits{})
 			var f *Fault
@@ -223,16 +223,16 @@ func FuzzParseFault(f *testing.F) {
 		f.Add(readTestdata(f, filepath.Base(p)))
 	}
 	f.Add([]byte(`<Fault xmlns="http://www.w3.org/2003/05/soap-envelope"><Code><Value>x:y</Value></Code></Fault>`))
-	cimOK := cimWorks()
+	cimOK := cimErrorWorks()
 	f.Fuzz(func(t *testing.T, data []byte) {
+		if !cimOK {
+			t.Skip("cim decoders not implemented yet")
+		}
 		doc, err := readXML(data, cim.Limits{})
 		if err != nil {
 			return
 		}
 		root := doc.Root()
-		if !cimOK {
-			return
-		}
 		fault, err := ParseFault(root, cim.Limits{})
 		if err != nil {
 			return

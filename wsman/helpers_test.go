@@ -9,32 +9,51 @@ import (
 	"github.com/cimjob/cimjob/cim"
 )
 
-// requireCIM skips tests that need the cim decoders while cim's bodies are
-// still stubs (the cim package is written in parallel).
-func requireCIM(t testing.TB) {
+// The cim package is written in parallel; until its bodies land they
+// panic. These probes let tests that need them skip instead.
+
+// requireWSCIM skips unless cim.ParseWSCIM works.
+func requireWSCIM(t testing.TB) {
 	t.Helper()
-	if !cimWorks() {
-		t.Skip("cim.ParseWSCIM / cim.NewError not implemented yet")
+	if !wscimWorks() {
+		t.Skip("cim.ParseWSCIM not implemented yet")
 	}
 }
 
-// cimWorks reports whether the cim decoders are implemented.
-func cimWorks() bool {
-	return func() (ok bool) {
-		defer func() {
-			if recover() != nil {
-				ok = false
-			}
-		}()
-		el := etree.NewElement("X")
-		el.CreateElement("Message").SetText("m")
-		inst, err := cim.ParseWSCIM(el, cim.Limits{})
-		if err != nil {
-			return true
+// requireCIMError skips unless cim.ParseWSCIM and cim.NewError work.
+func requireCIMError(t testing.TB) {
+	t.Helper()
+	if !cimErrorWorks() {
+		t.Skip("cim.NewError not implemented yet")
+	}
+}
+
+func probeElement() *etree.Element {
+	el := etree.NewElement("CIM_Error")
+	el.CreateElement("Message").SetText("m")
+	return el
+}
+
+func wscimWorks() bool {
+	return !panics(func() { _, _ = cim.ParseWSCIM(probeElement(), cim.Limits{}) })
+}
+
+func cimErrorWorks() bool {
+	return wscimWorks() && !panics(func() {
+		if inst, err := cim.ParseWSCIM(probeElement(), cim.Limits{}); err == nil {
+			_, _ = cim.NewError(inst)
 		}
-		_, _ = cim.NewError(inst)
-		return true
+	})
+}
+
+func panics(fn func()) (p bool) {
+	defer func() {
+		if recover() != nil {
+			p = true
+		}
 	}()
+	fn()
+	return false
 }
 
 func readTestdata(t testing.TB, name string) []byte {

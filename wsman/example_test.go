@@ -1,0 +1,163 @@
+package wsman_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"time"
+
+	"github.com/beevik/etree"
+	"github.com/cimjob/cimjob/wsman"
+)
+
+const exampleJobURI = "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/virtualization/v2/Msvm_ConcreteJob"
+
+// exampleServer stands in for a Windows host: it answers GetError on job
+// "J1" with a CIM-XML error string, Identify with its identity, and any
+// other job with the InvalidSelectors fault Windows sends for a job that
+// no longer exists.
+func exampleServer() *httptest.Server {
+	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		data, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		doc := etree.NewDocument()
+		if err := doc.ReadFromBytes(data); err != nil {
+			http.Error(w, "bad request", http.StatusBadRequest)
+			return
+		}
+		var id, selector, op string
+		for _, e := range doc.FindElements("//*") {
+			switch {
+			case e.Tag == "MessageID" && e.NamespaceURI() == "http://schemas.xmlsoap.org/ws/2004/08/addressing":
+				id = e.Text()
+			case e.Tag == "Selector" && e.NamespaceURI() == wsman.NSWSMan:
+				selector = e.Text()
+			case e.Tag == "Body" && e.NamespaceURI() == wsman.NSSOAP && len(e.ChildElements()) > 0:
+				op = e.ChildElements()[0].NamespaceURI() + " " + e.ChildElements()[0].Tag
+			}
+		}
+		w.Header().Set("Content-Type", "application/soap+xml;charset=UTF-8")
+		head := `<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing"><s:Header><a:RelatesTo>` + id + `</a:RelatesTo></s:Header><s:Body>`
+		tail := `</s:Body></s:Envelope>`
+		switch {
+		case op == wsman.NSIdentity+" Identify":
+			io.WriteString(w, head+`<wsmid:IdentifyResponse xmlns:wsmid="http://schemas.dmtf.org/wbem/wsman/identity/1/wsmanidentity.xsd"><wsmid:ProtocolVersion>http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd</wsmid:ProtocolVersion><wsmid:ProductVendor>Microsoft Corporation</wsmid:ProductVendor><wsmid:ProductVersion>OS: 10.0.20348 SP: 0.0 Stack: 3.0</wsmid:ProductVersion></wsmid:IdentifyResponse>`+tail)
+		case op == wsman.NSEnumeration+" Enumerate":
+			item := `<p:Msvm_ConcreteJob xmlns:p="` + exampleJobURI + `"><p:InstanceID>%s</p:InstanceID><p:JobState>%d</p:JobState></p:Msvm_ConcreteJob>`
+			io.WriteString(w, head+`<n:EnumerateResponse xmlns:n="http://schemas.xmlsoap.org/ws/2004/09/enumeration" xmlns:w="http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd"><n:EnumerationContext/><w:Items>`+
+				fmt.Sprintf(item, "J1", 10)+fmt.Sprintf(item, "J2", 7)+`</w:Items><w:EndOfSequence/></n:EnumerateResponse>`+tail)
+		case selector == "J1":
+			io.WriteString(w, head+`<p:GetError_OUTPUT xmlns:p="`+exampleJobURI+`"><p:Error>&lt;INSTANCE CLASSNAME="Msvm_Error"&gt;&lt;PROPERTY NAME="Message" TYPE="string"&gt;&lt;VALUE&gt;Disk full&lt;/VALUE&gt;&lt;/PROPERTY&gt;&lt;/INSTANCE&gt;</p:Error><p:ReturnValue>0</p:ReturnValue></p:GetError_OUTPUT>`+tail)
+		default:
+			w.WriteHeader(http.StatusInternalServerError)
+			io.WriteString(w, head+`<s:Fault><s:Code><s:Value>s:Sender</s:Value><s:Subcode><s:Value xmlns:w="http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd">w:InvalidSelectors</s:Value></s:Subcode></s:Code><s:Reason><s:Text xml:lang="en-US">The WS-Management service cannot process the request because the request contained invalid selectors for the resource. </s:Text></s:Reason><s:Detail><f:WSManFault xmlns:f="http://schemas.microsoft.com/wbem/wsman/1/wsmanfault" Code="2150858843" Machine="HV01"><f:Message>The WS-Management service cannot process the request because the request contained invalid selectors for the resource. </f:Message></f:WSManFault></s:Detail></s:Fault>`+tail)
+		}
+	}))
+}
+
+func exampleClient(url string) *wsman.Client {
+	tr, err := wsman.NewHTTPTransport(wsman.HTTPConfig{URL: url})
+	if err != nil {
+		panic(err)
+	}
+	return &wsman.Client{Transport: tr, URL: url}
+}
+
+func ExampleClient_Invoke() {
+	srv := exampleServer()
+	defer srv.Close()
+	c := exampleClient(srv.URL + "/wsman")
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	out, err := c.Invoke(ctx, exampleJobURI, "GetError",
+		[]wsman.Selector{{Name: "InstanceID", Value: "J1"}}, nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	rv, err := out.ReturnValue()
+	fmt.Println("ReturnValue:", rv, err)
+	for _, e := range out.Params("Error") {
+		fmt.Println("Error:", e.Text())
+	}
+	// Output:
+	// ReturnValue: 0 <nil>
+	// Error: <INSTANCE CLASSNAME="Msvm_Error"><PROPERTY NAME="Message" TYPE="string"><VALUE>Disk full</VALUE></PROPERTY></INSTANCE>
+}
+
+func ExampleClient_Identify() {
+	srv := exampleServer()
+	defer srv.Close()
+	id, err := exampleClient(srv.URL + "/wsman").Identify(context.Background())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(id.ProductVendor, "-", id.ProductVersion)
+	// Output: Microsoft Corporation - OS: 10.0.20348 SP: 0.0 Stack: 3.0
+}
+
+// A job that no longer exists answers with a w:InvalidSelectors fault; it
+// arrives as a typed *Fault whatever the HTTP status that carried it.
+func ExampleFault() {
+	srv := exampleServer()
+	defer srv.Close()
+	_, err := exampleClient(srv.URL+"/wsman").Invoke(context.Background(), exampleJobURI, "GetError",
+		[]wsman.Selector{{Name: "InstanceID", Value: "gone"}}, nil)
+	var f *wsman.Fault
+	if errors.As(err, &f) {
+		fmt.Println(f.Subcode.Local, f.WSManCode(), f.HTTPStatus)
+		fmt.Println(wsman.IsInvalidSelectors(err))
+		fmt.Println(err)
+	}
+	// Output:
+	// InvalidSelectors 2150858843 500
+	// true
+	// wsman fault w:InvalidSelectors (2150858843) from HV01: The WS-Management service cannot process the request because the request contained invalid selectors for the resource.
+}
+
+func ExampleClient_Enumerate() {
+	srv := exampleServer()
+	defer srv.Close()
+	jobs, err := exampleClient(srv.URL+"/wsman").Enumerate(context.Background(),
+		wsman.WMIResourceURI(`root\virtualization\v2`, "*"),
+		wsman.EnumerateOptions{Filter: "SELECT * FROM Msvm_ConcreteJob", Optimize: true, MaxElements: 100})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, j := range jobs {
+		id, _ := j.Property("InstanceID").Text()
+		state, _ := j.Property("JobState").Uint()
+		fmt.Println(j.ClassName, id, state)
+	}
+	// Output:
+	// Msvm_ConcreteJob J1 10
+	// Msvm_ConcreteJob J2 7
+}
+
+func ExampleNewHTTPTransport() {
+	_, err := wsman.NewHTTPTransport(wsman.HTTPConfig{
+		URL:  "http://hv01.example.com:5985/wsman",
+		Auth: wsman.BasicAuth{Username: "Administrator", Password: "secret"},
+	})
+	fmt.Println(errors.Is(err, wsman.ErrUnencrypted))
+	// Output: true
+}
+
+func ExampleRequest_Envelope() {
+	req := wsman.NewGet(exampleJobURI, wsman.Selector{Name: "InstanceID", Value: `a&b"c`})
+	env, err := req.Envelope(wsman.Headers{To: "http://hv01:5985/wsman", MessageID: "uuid:1"})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	i := strings.Index(string(env), "<w:SelectorSet>")
+	j := strings.Index(string(env), "</w:SelectorSet>")
+	fmt.Println(string(env[i : j+len("</w:SelectorSet>")]))
+	// Output: <w:SelectorSet><w:Selector Name="InstanceID">a&amp;b"c</w:Selector></w:SelectorSet>
+}
