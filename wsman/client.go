@@ -19,6 +19,10 @@ const (
 	DefaultOperationTimeout = 60 * time.Second
 	DefaultLocale           = "en-US"
 	DefaultMaxPulls         = 10000
+	// ReplyGrace is how much longer than the OperationTimeout it sent the
+	// Client waits, when the caller set no deadline, for the reply to
+	// cross the network.
+	ReplyGrace = 30 * time.Second
 )
 
 // Client sends WS-Management requests over a Transport.
@@ -30,8 +34,10 @@ type Client struct {
 	MaxEnvelopeSize int
 	// Locale is sent as wsman:Locale and DataLocale.
 	Locale string
-	// OperationTimeout is sent when the context has no deadline; with a
-	// deadline, the time left (less a margin for the reply) is sent.
+	// OperationTimeout is sent when the context has no deadline, and the
+	// call is then given OperationTimeout + ReplyGrace as its deadline, so
+	// that no call waits forever; with a deadline, the time left (less a
+	// margin for the reply) is sent.
 	OperationTimeout time.Duration
 	// NewMessageID makes MessageIDs; nil means random "uuid:" IDs. Tests set it.
 	NewMessageID func() string
@@ -78,11 +84,17 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 	if c.URL == "" && !r.isIdentify() {
 		return nil, errors.New("wsman: Client has no URL")
 	}
+	opTimeout := c.operationTimeout(ctx)
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, opTimeout+ReplyGrace)
+		defer cancel()
+	}
 	h := Headers{
 		To:               c.URL,
 		MessageID:        c.messageID(),
 		MaxEnvelopeSize:  c.MaxEnvelopeSize,
-		OperationTimeout: c.operationTimeout(ctx),
+		OperationTimeout: opTimeout,
 		Locale:           c.locale(),
 		DataLocale:       c.locale(),
 	}

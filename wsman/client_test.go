@@ -21,6 +21,9 @@ type fakeService struct {
 }
 
 func (s *fakeService) RoundTripStatus(ctx context.Context, env []byte) ([]byte, int, error) {
+	if _, ok := ctx.Deadline(); !ok {
+		return nil, 0, errors.New("the Client sent a call without a deadline")
+	}
 	doc := etree.NewDocument()
 	if err := doc.ReadFromBytes(env); err != nil {
 		return nil, 0, err

@@ -215,3 +215,29 @@ func TestFormatDuration(t *testing.T) {
 		}
 	}
 }
+
+// Whatever a selector holds, the envelope either carries it exactly or
+// refuses it.
+func FuzzEnvelopeSelector(f *testing.F) {
+	for _, s := range []string{"", "plain", `a&b<c>"d"'e'`, "\t\r\n", "\x00", "\xff", "]]>", "ü€𝄞"} {
+		f.Add(s, s)
+	}
+	f.Fuzz(func(t *testing.T, name, value string) {
+		env, err := NewGet(jobURI, Selector{Name: name, Value: value}).Envelope(testHeaders())
+		if err != nil {
+			return
+		}
+		doc := etree.NewDocument()
+		if err := doc.ReadFromBytes(env); err != nil {
+			t.Fatalf("envelope does not parse: %v\n%s", err, env)
+		}
+		sel := child(child(child(doc.Root(), NSSOAP, "Header"), NSWSMan, "SelectorSet"), NSWSMan, "Selector")
+		var raw strings.Builder
+		for _, tok := range sel.Child {
+			raw.WriteString(tok.(*etree.CharData).Data)
+		}
+		if got, _ := attrPlain(sel, "Name"); got != name || raw.String() != value {
+			t.Errorf("selector %q=%q came back as %q=%q", name, value, got, raw.String())
+		}
+	})
+}
