@@ -31,7 +31,7 @@ type Selector struct {
 type Option struct {
 	Name       string
 	Value      string
-	Type       string // xsi:type, optional
+	Type       string // DSP0226 Type attribute (an xs:QName such as "xs:boolean"), optional
 	MustComply bool
 }
 
