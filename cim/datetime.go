@@ -350,3 +350,37 @@ func (d Datetime) MarshalJSON() ([]byte, error) {
 	out.Time = &s
 	return json.Marshal(out)
 }
+
+// UnmarshalJSON reads what MarshalJSON writes, so that a JSON report can be
+// read back into Go values. The raw text is authoritative: it is parsed
+// again, and the other fields are used only when it is absent.
+func (d *Datetime) UnmarshalJSON(b []byte) error {
+	var in datetimeJSON
+	if err := json.Unmarshal(b, &in); err != nil {
+		return err
+	}
+	if in.Raw != "" {
+		p, err := ParseDatetime(in.Raw)
+		if err != nil {
+			return err
+		}
+		*d = *p
+		return nil
+	}
+	*d = Datetime{Interval: in.Interval}
+	switch {
+	case in.Interval && in.Duration != nil:
+		v, err := time.ParseDuration(*in.Duration)
+		if err != nil {
+			return err
+		}
+		d.Duration = v
+	case !in.Interval && in.Time != nil:
+		v, err := time.Parse(time.RFC3339Nano, *in.Time)
+		if err != nil {
+			return err
+		}
+		d.Time = v
+	}
+	return nil
+}

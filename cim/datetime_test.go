@@ -135,3 +135,23 @@ func FuzzParseDatetime(f *testing.F) {
 		}
 	})
 }
+
+func TestDatetimeJSONRoundTrip(t *testing.T) {
+	for _, raw := range []string{"20041114120523.243424-300", "00000001120032.000000:000", "2013-04-15T16:28:47.73517Z", "P0DT0H5M0S", "00000000000000.000000+000"} {
+		d, err := ParseDatetime(raw)
+		if err != nil {
+			t.Fatalf("%s: %v", raw, err)
+		}
+		b, err := json.Marshal(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back Datetime
+		if err := json.Unmarshal(b, &back); err != nil {
+			t.Fatalf("%s: %v", b, err)
+		}
+		if !back.Time.Equal(d.Time) || back.Duration != d.Duration || back.Interval != d.Interval || back.Raw != d.Raw {
+			t.Errorf("%s: round trip gave %+v, want %+v", raw, back, *d)
+		}
+	}
+}
