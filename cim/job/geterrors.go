@@ -1,0 +1,168 @@
+package job
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/beevik/etree"
+	"github.com/cimjob/cimjob/cim"
+	"github.com/cimjob/cimjob/wsman"
+)
+
+// Options shape GetErrors.
+type Options struct {
+	// Method picks the error method: "" or "auto" for the profile's
+	// preference (with fallback), or a method name to call only that one.
+	Method string
+	// SkipJob leaves out the WS-Transfer Get of the job's own properties.
+	SkipJob bool
+}
+
+// GetErrors reads the job (unless opt.SkipJob), calls its error method and
+// decodes the errors it returns. A job that failed is not an error here:
+// see Result.Err. The error is for anything that kept an answer from
+// arriving or being understood.
+func GetErrors(ctx context.Context, c *wsman.Client, ref Ref, opt Options) (*Result, error) {
+	if ref.InstanceID == "" {
+		return nil, errors.New("job: no InstanceID given")
+	}
+	methods, err := methodsFor(ref.Profile, opt.Method)
+	if err != nil {
+		return nil, err
+	}
+	uri := ref.Profile.ResourceURI()
+	sel := []wsman.Selector{{Name: "InstanceID", Value: ref.InstanceID}}
+	res := &Result{Ref: ref}
+
+	if !opt.SkipJob {
+		inst, err := c.Get(ctx, uri, sel...)
+		if f, ok := notFound(err); ok {
+			return nil, &NotFoundError{Ref: ref, Fault: f}
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading job %s: %w", ref.InstanceID, err)
+		}
+		res.Job = newJob(ref.Profile, inst)
+	}
+
+	for i, m := range methods {
+		out, err := c.Invoke(ctx, uri, m, sel, nil)
+		var f *wsman.Fault
+		if err != nil && i+1 < len(methods) && errors.As(err, &f) && MethodMissing(f) {
+			res.Notes = append(res.Notes, fmt.Sprintf("the host has no %s.%s; asked %s instead", ref.Profile.Class, m, methods[i+1]))
+			continue
+		}
+		if f, ok := notFound(err); ok {
+			return nil, &NotFoundError{Ref: ref, Fault: f}
+		}
+		if err != nil {
+			return nil, fmt.Errorf("calling %s.%s: %w", ref.Profile.Class, m, err)
+		}
+		res.Method = m
+		if err := decodeOutput(res, out, c.Limits); err != nil {
+			return nil, fmt.Errorf("decoding %s output: %w", m, err)
+		}
+		return res, nil
+	}
+	// Unreachable: methodsFor never returns an empty list.
+	return nil, errors.New("job: no error method to call")
+}
+
+func methodsFor(p Profile, method string) ([]string, error) {
+	if method == "" || strings.EqualFold(method, "auto") {
+		if len(p.Methods) == 0 {
+			return []string{MethodGetError}, nil
+		}
+		return p.Methods, nil
+	}
+	for _, m := range []string{MethodGetError, MethodGetErrorEx} {
+		if strings.EqualFold(method, m) {
+			return []string{m}, nil
+		}
+	}
+	return nil, fmt.Errorf("job: unknown method %q (want auto, GetError or GetErrorEx)", method)
+}
+
+// MethodMissing reports whether a fault says the class has no such method,
+// as an older host answers GetErrorEx.
+func MethodMissing(f *wsman.Fault) bool {
+	if f == nil {
+		return false
+	}
+	switch f.Subcode.Local {
+	case "ActionNotSupported":
+		return true
+	}
+	if f.CIMError != nil && f.CIMError.CIMStatusCode != nil {
+		switch f.CIMError.CIMStatusCode.Value {
+		case 16, 17: // CIM_ERR_METHOD_NOT_AVAILABLE, CIM_ERR_METHOD_NOT_FOUND
+			return true
+		}
+	}
+	return false
+}
+
+// decodeOutput reads ReturnValue and the Error/Errors parameters, in
+// whichever shape they come: CIM-XML text (Hyper-V) or a nested WS-CIM
+// element (embedded object).
+func decodeOutput(res *Result, out *wsman.Output, lim cim.Limits) error {
+	rv, err := out.ReturnValue()
+	if err != nil {
+		return err
+	}
+	res.ReturnValue = lookup(res.Ref.Profile.ReturnMaps[res.Method], uint64(rv))
+	params := out.Params("Errors")
+	if len(params) == 0 {
+		params = out.Params("Error")
+	}
+	for _, el := range params {
+		inst, err := decodeErrorParam(el, lim)
+		if err != nil {
+			return err
+		}
+		if inst == nil {
+			continue
+		}
+		ce, err := cim.NewError(inst)
+		if err != nil {
+			return err
+		}
+		res.Errors = append(res.Errors, ce)
+	}
+	return nil
+}
+
+// decodeErrorParam returns nil for a NULL or empty parameter.
+func decodeErrorParam(el *etree.Element, lim cim.Limits) (*cim.Instance, error) {
+	if isNil(el) {
+		return nil, nil
+	}
+	if len(el.ChildElements()) > 0 {
+		return cim.ParseWSCIM(el, lim)
+	}
+	text := strings.TrimSpace(el.Text())
+	if text == "" {
+		return nil, nil
+	}
+	return cim.ParseCIMXML([]byte(text), lim)
+}
+
+func isNil(el *etree.Element) bool {
+	for _, a := range el.Attr {
+		if a.Key == "nil" && a.NamespaceURI() == wsman.NSXSI {
+			v, _ := strconv.ParseBool(strings.TrimSpace(a.Value))
+			return v
+		}
+	}
+	return false
+}
+
+func lookup(mapKey string, v uint64) cim.Enum {
+	if m, ok := cim.ValueMapOf(mapKey); ok {
+		return m.Lookup(v)
+	}
+	return cim.Enum{Value: v}
+}

@@ -1,0 +1,118 @@
+package job
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/cimjob/cimjob/wsman"
+)
+
+// Method names of the error-reporting methods.
+const (
+	MethodGetError   = "GetError"
+	MethodGetErrorEx = "GetErrorEx"
+)
+
+// Profile describes a job class: where it lives, which methods report its
+// errors, and which value maps read its return values and properties.
+type Profile struct {
+	// Name is the profile's name on the command line ("hyperv", "msps", "cim").
+	Name string
+	// Namespace is the WMI namespace, with "/" separators.
+	Namespace string
+	// Class is the job class.
+	Class string
+	// Methods are the error-reporting methods in order of preference. With
+	// more than one, a host that lacks the first is asked with the next.
+	Methods []string
+	// ReturnMaps names the cim value map of each method's ReturnValue.
+	ReturnMaps map[string]string
+	// JobStateMap and JobTypeMap name the value maps of the job's JobState
+	// and (Hyper-V only) JobType properties.
+	JobStateMap string
+	JobTypeMap  string
+}
+
+// HyperV is the profile of Hyper-V jobs: Msvm_ConcreteJob in
+// root/virtualization/v2, whose GetErrorEx and GetError return Msvm_Error
+// instances as CIM-XML strings and Hyper-V's own return values.
+func HyperV() Profile {
+	return Profile{
+		Name:      "hyperv",
+		Namespace: "root/virtualization/v2",
+		Class:     "Msvm_ConcreteJob",
+		Methods:   []string{MethodGetErrorEx, MethodGetError},
+		ReturnMaps: map[string]string{
+			MethodGetErrorEx: "Msvm_ConcreteJob.GetErrorEx.ReturnValue",
+			MethodGetError:   "Msvm_ConcreteJob.GetError.ReturnValue",
+		},
+		JobStateMap: "Msvm_ConcreteJob.JobState",
+		JobTypeMap:  "Msvm_ConcreteJob.JobType",
+	}
+}
+
+// MSPS is the profile of shielded-VM provisioning jobs:
+// Msps_ProvisioningJob in root/MSPS, whose GetError returns an embedded
+// CIM_Error object and the DMTF return values.
+func MSPS() Profile {
+	return Profile{
+		Name:        "msps",
+		Namespace:   "root/MSPS",
+		Class:       "Msps_ProvisioningJob",
+		Methods:     []string{MethodGetError},
+		ReturnMaps:  map[string]string{MethodGetError: "Msps_ProvisioningJob.GetError.ReturnValue"},
+		JobStateMap: "Msps_ProvisioningJob.JobState",
+	}
+}
+
+// ConcreteJob is the profile of any other CIM_ConcreteJob subclass: the
+// DMTF GetError with its DMTF return values. Either error shape is accepted.
+func ConcreteJob(namespace, class string) Profile {
+	return Profile{
+		Name:        "cim",
+		Namespace:   namespace,
+		Class:       class,
+		Methods:     []string{MethodGetError},
+		ReturnMaps:  map[string]string{MethodGetError: "CIM_ConcreteJob.GetError.ReturnValue"},
+		JobStateMap: "CIM_ConcreteJob.JobState",
+	}
+}
+
+// ProfileNames lists the names LookupProfile knows.
+func ProfileNames() []string {
+	names := []string{"hyperv", "msps", "cim"}
+	sort.Strings(names)
+	return names
+}
+
+// LookupProfile returns the profile with the given name. "cim" needs a
+// namespace and class; for the others, a non-empty namespace or class
+// overrides the profile's own (a Hyper-V job subclass such as
+// Msvm_MigrationJob, say).
+func LookupProfile(name, namespace, class string) (Profile, error) {
+	var p Profile
+	switch strings.ToLower(name) {
+	case "hyperv", "hyper-v", "":
+		p = HyperV()
+	case "msps":
+		p = MSPS()
+	case "cim":
+		if namespace == "" || class == "" {
+			return Profile{}, fmt.Errorf("profile cim needs both a namespace and a class")
+		}
+		return ConcreteJob(strings.ReplaceAll(namespace, `\`, "/"), class), nil
+	default:
+		return Profile{}, fmt.Errorf("unknown profile %q (known: %s)", name, strings.Join(ProfileNames(), ", "))
+	}
+	if namespace != "" {
+		p.Namespace = strings.ReplaceAll(namespace, `\`, "/")
+	}
+	if class != "" {
+		p.Class = class
+	}
+	return p, nil
+}
+
+// ResourceURI is the WMI resource URI of the profile's class.
+func (p Profile) ResourceURI() string { return wsman.WMIResourceURI(p.Namespace, p.Class) }
