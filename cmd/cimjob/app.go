@@ -1,0 +1,45 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// app is everything a command touches outside the process, so that tests
+// and the demo can run the real commands with their own stdio and
+// environment.
+type app struct {
+	stdin        io.Reader
+	stdout       io.Writer
+	stderr       io.Writer
+	getenv       func(string) string
+	isTerminal   func() bool
+	readPassword func() ([]byte, error)
+	readFile     func(string) ([]byte, error)
+}
+
+// run executes one command line and returns its exit code. Errors are
+// reported here, once, as one line on stderr.
+func (a *app) run(ctx context.Context, args []string) int {
+	root := a.newRootCmd()
+	root.SetArgs(args)
+	root.SetIn(a.stdin)
+	root.SetOut(a.stdout)
+	root.SetErr(a.stderr)
+	err := root.ExecuteContext(ctx)
+	code := exitCode(err)
+	if err != nil && code != exitJobFailed {
+		fmt.Fprintf(a.stderr, "cimjob: %s\n", oneLine(err.Error()))
+		if code == exitUsage && !isRefusal(err) {
+			fmt.Fprintln(a.stderr, "Run 'cimjob --help' for usage.")
+		}
+	}
+	return code
+}
+
+// oneLine folds a multi-line message so that every failure is one line.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}

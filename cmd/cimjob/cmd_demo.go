@@ -1,0 +1,177 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cimjob/cimjob/simulator"
+)
+
+// tourStep is one step of the demo: a job of the default scenario and the
+// exit code `cimjob error` must give for it.
+type tourStep struct {
+	profile    string
+	instanceID string
+	extra      []string
+	wantExit   int
+}
+
+// defaultTour walks the default scenario: failures with one and several
+// errors, a running job, a non-zero return value, the MSPS embedded-object
+// shape, and a job that no longer exists.
+var defaultTour = []tourStep{
+	{"hyperv", "5F1E2D3C-4B5A-4000-8000-000000000001", nil, exitJobFailed},
+	{"hyperv", "5F1E2D3C-4B5A-4000-8000-000000000002", nil, exitJobFailed},
+	{"hyperv", "5F1E2D3C-4B5A-4000-8000-000000000003", nil, exitOK},
+	{"hyperv", "5F1E2D3C-4B5A-4000-8000-000000000005", nil, exitJobFailed},
+	{"msps", "9D8C7B6A-5E4F-4000-8000-000000000002", nil, exitJobFailed},
+	{"hyperv", "5F1E2D3C-4B5A-4000-8000-0000000000FF", nil, exitNoAnswer},
+	{"hyperv", "5F1E2D3C-4B5A-4000-8000-000000000001", []string{"-o", "json"}, exitJobFailed},
+}
+
+type demoFlags struct {
+	scenario string
+	all      bool
+	output   string
+}
+
+func (a *app) newDemoCmd() *cobra.Command {
+	var f demoFlags
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Run cimjob against the built-in simulator of a Hyper-V host",
+		Long: `demo starts the built-in WS-Man simulator in this process, on a loopback
+port, and runs the real 'cimjob error' commands against its jobs, printing
+each command line and what it prints. No Windows host is needed.
+
+It exits 0 when every step gave the exit code it should.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return a.runDemo(cmd.Context(), &f) },
+	}
+	cmd.Flags().StringVar(&f.scenario, "scenario", "default.json", "scenario of the simulated host (a file in fixtures/scenarios)")
+	cmd.Flags().BoolVar(&f.all, "all", false, "ask every job of the scenario, not just the tour")
+	cmd.Flags().StringVarP(&f.output, "output", "o", "text", "output format of the steps: text or json")
+	return cmd
+}
+
+func (a *app) runDemo(ctx context.Context, f *demoFlags) error {
+	if f.output != "text" && f.output != "json" {
+		return &usageError{fmt.Errorf("unknown output format %q (want text or json)", f.output)}
+	}
+	sim, err := simulator.New(simulator.Options{Scenario: f.scenario})
+	if err != nil {
+		return &usageError{err}
+	}
+	defer sim.Close()
+	endpoint, err := sim.Start("127.0.0.1:0")
+	if err != nil {
+		return &answerError{fmt.Errorf("starting the simulator: %w", err)}
+	}
+	sc := sim.Scenario()
+	user, password, ok := demoUser(sc.Users)
+	if !ok {
+		return &usageError{fmt.Errorf("scenario %s has no user to log in as", f.scenario)}
+	}
+	host := hostOf(endpoint)
+
+	steps := defaultTour
+	if f.all || f.scenario != "default.json" {
+		steps = nil
+		for _, j := range sim.Jobs() {
+			steps = append(steps, tourStep{profile: j.Profile, instanceID: j.InstanceID, wantExit: -1})
+		}
+	}
+	titles := map[string]string{}
+	for _, j := range sim.Jobs() {
+		titles[strings.ToUpper(j.InstanceID)] = j.Title
+	}
+
+	fmt.Fprintf(a.stdout, "cimjob demo: a simulated Windows host (%s) answers WS-Management at %s.\n", sc.Host, endpoint)
+	fmt.Fprintf(a.stdout, "Each step runs the real 'cimjob error' against it as user %q (password from the scenario, passed as %s).\n", user, envPassword)
+	fmt.Fprintln(a.stdout, "The simulator speaks Basic over plain HTTP on loopback, hence --allow-unencrypted; real hosts want --https.")
+
+	// The steps see the demo credentials as if they were in the environment.
+	sub := *a
+	sub.getenv = func(k string) string {
+		switch k {
+		case envUser:
+			return user
+		case envPassword:
+			return password
+		}
+		return a.getenv(k)
+	}
+	var wrong []string
+	for _, st := range steps {
+		args := []string{"error", "--host", host, "--allow-unencrypted", "--job", st.instanceID}
+		if st.profile != "" && st.profile != "hyperv" {
+			args = append(args, "--profile", st.profile)
+		}
+		args = append(args, st.extra...)
+		if f.output == "json" && !hasOutputFlag(st.extra) {
+			args = append(args, "-o", "json")
+		}
+		title := titles[strings.ToUpper(st.instanceID)]
+		if title == "" {
+			title = "a job the host does not have (it ended and was removed)"
+		}
+		fmt.Fprintf(a.stdout, "\n# %s\n$ cimjob %s\n", title, strings.Join(args, " "))
+		code := sub.run(ctx, args)
+		fmt.Fprintf(a.stdout, "[exit %d: %s]\n", code, exitMeaning(code))
+		if st.wantExit >= 0 && code != st.wantExit {
+			wrong = append(wrong, fmt.Sprintf("job %s exited %d, want %d", st.instanceID, code, st.wantExit))
+		}
+		if ctx.Err() != nil {
+			return &answerError{ctx.Err()}
+		}
+	}
+	if len(wrong) > 0 {
+		return &answerError{errors.New("demo: " + strings.Join(wrong, "; "))}
+	}
+	fmt.Fprintf(a.stdout, "\nTo try it by hand: go run ./cmd/cimjob-sim, then point 'cimjob error --host' at the address it prints.\n")
+	return nil
+}
+
+func hasOutputFlag(args []string) bool {
+	for _, a := range args {
+		if a == "-o" || a == "--output" || strings.HasPrefix(a, "--output=") {
+			return true
+		}
+	}
+	return false
+}
+
+// demoUser picks "demo" if the scenario has it, else the first user by name.
+func demoUser(users map[string]string) (string, string, bool) {
+	if p, ok := users["demo"]; ok {
+		return "demo", p, true
+	}
+	names := make([]string, 0, len(users))
+	for n := range users {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	if len(names) == 0 {
+		return "", "", false
+	}
+	return names[0], users[names[0]], true
+}
+
+func exitMeaning(code int) string {
+	switch code {
+	case exitOK:
+		return "no error reported"
+	case exitJobFailed:
+		return "the job reported errors or a non-success return value"
+	case exitUsage:
+		return "usage"
+	case exitNoAnswer:
+		return "no answer (connection, TLS, authentication, fault, bad response)"
+	}
+	return "unknown"
+}

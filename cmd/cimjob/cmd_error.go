@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cimjob/cimjob/cim/job"
+)
+
+// errorFlags are the flags of `cimjob error`.
+type errorFlags struct {
+	conn      connFlags
+	profile   string
+	namespace string
+	class     string
+	method    string
+	jobID     string
+	output    string
+	skipJob   bool
+}
+
+func (a *app) newErrorCmd() *cobra.Command {
+	var f errorFlags
+	cmd := &cobra.Command{
+		Use:   "error --host HOST --job INSTANCEID",
+		Short: "Show why a job failed: the CIM_Error instances it reports",
+		Long: `error reads the job, calls its error method (GetErrorEx, falling back to
+GetError on hosts without it, for Hyper-V; GetError otherwise) and prints
+every CIM_Error the job reports.
+
+The password comes from $CIMJOB_PASSWORD, --password-file, or a prompt on a
+terminal; never from the command line.`,
+		Example: `  CIMJOB_USER=admin CIMJOB_PASSWORD=... cimjob error --host hv01.corp.example --https --job 5A3C1E2B-...
+  cimjob error --host hv01 --https --profile msps --job 8F0D... -o json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.runError(cmd.Context(), &f)
+		},
+	}
+	f.conn.register(cmd.Flags())
+	fs := cmd.Flags()
+	fs.StringVar(&f.profile, "profile", "hyperv", "job class family: hyperv (Msvm_ConcreteJob), msps (Msps_ProvisioningJob), cim (any CIM_ConcreteJob; needs --namespace and --class)")
+	fs.StringVar(&f.namespace, "namespace", "", "WMI namespace of the job class (default: the profile's)")
+	fs.StringVar(&f.class, "class", "", "job class (default: the profile's)")
+	fs.StringVar(&f.method, "method", "auto", "error method: auto, GetError or GetErrorEx")
+	fs.StringVar(&f.jobID, "job", "", "InstanceID of the job")
+	fs.StringVarP(&f.output, "output", "o", "text", "output format: text or json")
+	fs.BoolVar(&f.skipJob, "skip-job", false, "do not read the job's own properties (state, type, times)")
+	return cmd
+}
+
+func (a *app) runError(ctx context.Context, f *errorFlags) error {
+	if f.output != "text" && f.output != "json" {
+		return &usageError{fmt.Errorf("unknown output format %q (want text or json)", f.output)}
+	}
+	if f.jobID == "" {
+		return &usageError{errors.New("no job: give --job INSTANCEID")}
+	}
+	profile, err := job.LookupProfile(f.profile, f.namespace, f.class)
+	if err != nil {
+		return &usageError{err}
+	}
+	switch f.method {
+	case "auto", job.MethodGetError, job.MethodGetErrorEx:
+	default:
+		return &usageError{fmt.Errorf("unknown --method %q (want auto, GetError or GetErrorEx)", f.method)}
+	}
+	c, endpoint, err := a.newClient(&f.conn)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, f.conn.timeout)
+	defer cancel()
+
+	ref := job.Ref{Profile: profile, InstanceID: f.jobID}
+	res, err := job.GetErrors(ctx, c, ref, job.Options{Method: f.method, SkipJob: f.skipJob})
+	if err != nil {
+		if ctx.Err() != nil && errors.Is(err, context.DeadlineExceeded) {
+			err = fmt.Errorf("no answer within --timeout %s: %w", f.conn.timeout, err)
+		}
+		var werr error
+		if f.output == "json" {
+			werr = writeJSON(a.stdout, failureReport(endpoint, ref, err))
+		} else {
+			werr = writeFaultText(a.stdout, err)
+		}
+		if werr != nil {
+			return &answerError{werr}
+		}
+		return &answerError{err}
+	}
+	if f.output == "json" {
+		err = writeJSON(a.stdout, newReport(endpoint, res))
+	} else {
+		err = writeText(a.stdout, endpoint, res)
+	}
+	if err != nil {
+		return &answerError{err}
+	}
+	return res.Err()
+}

@@ -1,0 +1,113 @@
+package main
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/cimjob/cimjob/wsman"
+)
+
+// connFlags are the flags every command that talks to a host shares.
+type connFlags struct {
+	host             string
+	https            bool
+	auth             string
+	user             string
+	passwordFile     string
+	caFile           string
+	tlsServerName    string
+	insecure         bool
+	allowUnencrypted bool
+	timeout          time.Duration
+	retries          int
+	maxBody          int64
+	debug            bool
+}
+
+func (f *connFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&f.host, "host", "", "host to ask, as host, host:port or a full http(s)://host:port/wsman URL")
+	fs.BoolVar(&f.https, "https", false, "use HTTPS (default port 5986; plain HTTP defaults to 5985)")
+	fs.StringVar(&f.auth, "auth", "basic", "authentication: basic")
+	fs.StringVar(&f.user, "user", "", "user name, DOMAIN\\user or user@domain (default $CIMJOB_USER)")
+	fs.StringVar(&f.passwordFile, "password-file", "", "read the password from this file (default $CIMJOB_PASSWORD, else a prompt on a terminal)")
+	fs.StringVar(&f.caFile, "ca-file", "", "PEM file of CA certificates to verify the host's certificate with (default: system roots)")
+	fs.StringVar(&f.tlsServerName, "tls-server-name", "", "name to verify the host's certificate against (default: the host)")
+	fs.BoolVar(&f.insecure, "insecure-skip-verify", false, "do not verify the host's TLS certificate (dangerous)")
+	fs.BoolVar(&f.allowUnencrypted, "allow-unencrypted", false, "allow Basic credentials over plain HTTP, readable by anyone on the path")
+	fs.DurationVar(&f.timeout, "timeout", 60*time.Second, "give up on the whole operation after this long")
+	fs.IntVar(&f.retries, "retries", 2, "retries of a request that could not connect or got 503/429 (never a fault or 401)")
+	fs.Int64Var(&f.maxBody, "max-response-bytes", wsman.DefaultMaxBodySize, "largest reply accepted, in bytes")
+	fs.BoolVar(&f.debug, "debug", false, "print the SOAP exchange on stderr (credentials redacted)")
+}
+
+// endpoint turns --host and --https into the service URL.
+func (f *connFlags) endpoint() (string, error) {
+	h := strings.TrimSpace(f.host)
+	if h == "" {
+		return "", &usageError{errors.New("no host: give --host")}
+	}
+	if strings.Contains(h, "://") {
+		u, err := url.Parse(h)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return "", &usageError{fmt.Errorf("--host %q is not an http(s) URL", h)}
+		}
+		if u.Path == "" || u.Path == "/" {
+			u.Path = "/wsman"
+		}
+		return u.String(), nil
+	}
+	scheme, port := "http", 5985
+	if f.https {
+		scheme, port = "https", 5986
+	}
+	host, portText, err := net.SplitHostPort(h)
+	if err != nil {
+		// No port; a bare IPv6 address may still be bracketed.
+		host = strings.TrimSuffix(strings.TrimPrefix(h, "["), "]")
+		portText = ""
+	}
+	if portText != "" {
+		p, err := strconv.Atoi(portText)
+		if err != nil || p < 1 || p > 65535 {
+			return "", &usageError{fmt.Errorf("--host %q: bad port %q", h, portText)}
+		}
+		port = p
+	}
+	if host == "" || strings.ContainsAny(host, "/?#@ ") {
+		return "", &usageError{fmt.Errorf("--host %q is not a host name or address", h)}
+	}
+	return (&url.URL{Scheme: scheme, Host: net.JoinHostPort(host, strconv.Itoa(port)), Path: "/wsman"}).String(), nil
+}
+
+// tlsConfig builds the TLS settings; nil means the defaults (system roots).
+func (a *app) tlsConfig(f *connFlags) (*tls.Config, error) {
+	if f.caFile == "" && f.tlsServerName == "" && !f.insecure {
+		return nil, nil
+	}
+	cfg := &tls.Config{ServerName: f.tlsServerName, MinVersion: tls.VersionTLS12}
+	if f.caFile != "" {
+		pem, err := a.readFile(f.caFile)
+		if err != nil {
+			return nil, &usageError{fmt.Errorf("--ca-file: %w", err)}
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, &usageError{fmt.Errorf("--ca-file %s holds no PEM certificate", f.caFile)}
+		}
+		cfg.RootCAs = pool
+	}
+	if f.insecure {
+		fmt.Fprintln(a.stderr, "cimjob: warning: --insecure-skip-verify: the host's certificate is not checked; anyone on the path can read and change this exchange")
+		cfg.InsecureSkipVerify = true //nolint:gosec // the user asked for it and was warned
+	}
+	return cfg, nil
+}

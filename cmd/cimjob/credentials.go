@@ -1,0 +1,51 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Environment variables that carry credentials, so that they never need to
+// be on the command line (where ps and shell history would show them).
+const (
+	envUser     = "CIMJOB_USER"
+	envPassword = "CIMJOB_PASSWORD"
+)
+
+// credentials returns the user name and password from the flags, the
+// environment, a file, or a prompt on a terminal, in that order.
+func (a *app) credentials(f *connFlags) (user, password string, err error) {
+	user = f.user
+	if user == "" {
+		user = a.getenv(envUser)
+	}
+	if user == "" {
+		return "", "", &usageError{fmt.Errorf("no user name: give --user or set %s", envUser)}
+	}
+	switch {
+	case f.passwordFile != "":
+		b, err := a.readFile(f.passwordFile)
+		if err != nil {
+			return "", "", &usageError{fmt.Errorf("--password-file: %w", err)}
+		}
+		// A trailing newline is the editor's, not the password's.
+		password = strings.TrimRight(string(b), "\r\n")
+	case a.getenv(envPassword) != "":
+		password = a.getenv(envPassword)
+	case a.isTerminal != nil && a.isTerminal():
+		fmt.Fprintf(a.stderr, "Password for %s: ", user)
+		b, err := a.readPassword()
+		fmt.Fprintln(a.stderr)
+		if err != nil {
+			return "", "", &usageError{fmt.Errorf("reading the password: %w", err)}
+		}
+		password = string(b)
+	default:
+		return "", "", &usageError{fmt.Errorf("no password: set %s, give --password-file, or run on a terminal to be asked", envPassword)}
+	}
+	if password == "" {
+		return "", "", &usageError{errors.New("the password is empty")}
+	}
+	return user, password, nil
+}

@@ -1,0 +1,384 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/cimjob/cimjob/simulator"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
+
+const (
+	demoUserName = "demo"
+	demoPassword = "demo-password"
+)
+
+// startSim starts a simulator with a scenario on loopback for one test.
+func startSim(t *testing.T, scenario string) (*simulator.Server, string) {
+	t.Helper()
+	sim, err := simulator.New(simulator.Options{Scenario: scenario})
+	if err != nil {
+		t.Fatal(err)
+	}
+	endpoint, err := sim.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sim.Close() })
+	return sim, hostOf(endpoint)
+}
+
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+// runCLI runs one cimjob command line in-process with the given environment.
+func runCLI(t *testing.T, env map[string]string, args ...string) result {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	a := &app{
+		stdin:        strings.NewReader(""),
+		stdout:       &stdout,
+		stderr:       &stderr,
+		getenv:       func(k string) string { return env[k] },
+		isTerminal:   func() bool { return false },
+		readPassword: func() ([]byte, error) { return nil, fmt.Errorf("no terminal in tests") },
+		readFile:     os.ReadFile,
+	}
+	code := a.run(context.Background(), args)
+	return result{stdout.String(), stderr.String(), code}
+}
+
+func demoEnv() map[string]string {
+	return map[string]string{envUser: demoUserName, envPassword: demoPassword}
+}
+
+// normalize replaces the loopback port, which changes on every run.
+func normalize(s, host string) string { return strings.ReplaceAll(s, host, "SIMHOST:5985") }
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", "golden", name)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./cmd/cimjob -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs from the golden file (go test ./cmd/cimjob -update rewrites it):\n--- got\n%s\n--- want\n%s", name, got, want)
+	}
+}
+
+// TestErrorAgainstDefaultScenario runs `cimjob error` on every job of the
+// default simulated host, in text and JSON, against golden files.
+func TestErrorAgainstDefaultScenario(t *testing.T) {
+	sim, host := startSim(t, "default.json")
+	wantExit := map[string]int{
+		"5F1E2D3C-4B5A-4000-8000-000000000001": exitJobFailed, // start failed, one error
+		"5F1E2D3C-4B5A-4000-8000-000000000002": exitJobFailed, // export failed, three errors
+		"5F1E2D3C-4B5A-4000-8000-000000000003": exitOK,        // running
+		"5F1E2D3C-4B5A-4000-8000-000000000004": exitOK,        // completed
+		"5F1E2D3C-4B5A-4000-8000-000000000005": exitJobFailed, // 32775, no error
+		"5F1E2D3C-4B5A-4000-8000-000000000006": exitJobFailed, // 32769, no error
+		"5F1E2D3C-4B5A-4000-8000-000000000007": exitJobFailed, // German
+		"5F1E2D3C-4B5A-4000-8000-000000000008": exitJobFailed, // Japanese
+		"5F1E2D3C-4B5A-4000-8000-000000000009": exitNoAnswer,  // access denied fault
+		"5F1E2D3C-4B5A-4000-8000-000000000010": exitNoAnswer,  // GetError faults with MSFT_WmiError
+		"9D8C7B6A-5E4F-4000-8000-000000000001": exitOK,        // MSPS pending boot
+		"9D8C7B6A-5E4F-4000-8000-000000000002": exitJobFailed, // MSPS failed, 4 + CIM_Error
+		"9D8C7B6A-5E4F-4000-8000-000000000003": exitJobFailed, // MSPS 9, DMTF Reserved
+		"9D8C7B6A-5E4F-4000-8000-000000000004": exitJobFailed, // MSPS 40000 + CIM_Error
+	}
+	jobs := sim.Jobs()
+	if len(jobs) != len(wantExit) {
+		t.Fatalf("the default scenario has %d jobs, the test knows %d: add the new ones", len(jobs), len(wantExit))
+	}
+	for _, j := range jobs {
+		want, ok := wantExit[j.InstanceID]
+		if !ok {
+			t.Errorf("job %s (%s) is not in the test's table", j.InstanceID, j.Title)
+			continue
+		}
+		for _, format := range []string{"text", "json"} {
+			t.Run(j.InstanceID+"/"+format, func(t *testing.T) {
+				r := runCLI(t, demoEnv(), "error", "--host", host, "--allow-unencrypted", "--profile", j.Profile, "--job", j.InstanceID, "-o", format)
+				if r.code != want {
+					t.Fatalf("exit %d, want %d; stderr: %s", r.code, want, r.stderr)
+				}
+				if want == exitNoAnswer && strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
+					t.Errorf("a failure should be one line on stderr, got %q", r.stderr)
+				}
+				if want != exitNoAnswer && r.stderr != "" {
+					t.Errorf("unexpected stderr: %s", r.stderr)
+				}
+				golden(t, fmt.Sprintf("default-%s.%s", j.InstanceID, map[string]string{"text": "txt", "json": "json"}[format]),
+					normalize(r.stdout+stderrSection(r.stderr), host))
+				if format == "json" && !json.Valid([]byte(r.stdout)) {
+					t.Errorf("-o json printed invalid JSON: %s", r.stdout)
+				}
+			})
+		}
+	}
+}
+
+func stderrSection(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "--- stderr\n" + s
+}
+
+// TestEncodingsDecodeIdentically serves one failed start with other
+// prefixes, CDATA, unknown headers and reordered output; each must decode to
+// the same errors as the default scenario's escaped, conventional reply.
+func TestEncodingsDecodeIdentically(t *testing.T) {
+	_, defHost := startSim(t, "default.json")
+	base := runCLI(t, demoEnv(), "error", "--host", defHost, "--allow-unencrypted", "--skip-job", "--job", "5F1E2D3C-4B5A-4000-8000-000000000001", "-o", "json")
+	if base.code != exitJobFailed {
+		t.Fatalf("baseline exit %d: %s", base.code, base.stderr)
+	}
+	want := errorsPart(t, base.stdout)
+
+	_, host := startSim(t, "encodings.json")
+	for _, id := range []string{
+		"5F1E2D3C-4B5A-4000-8000-000000000021", // CDATA
+		"5F1E2D3C-4B5A-4000-8000-000000000022", // other prefixes, default namespace
+		"5F1E2D3C-4B5A-4000-8000-000000000023", // unknown headers, other order
+		"5F1E2D3C-4B5A-4000-8000-000000000024", // ReturnValue first, whitespace, character references
+	} {
+		r := runCLI(t, demoEnv(), "error", "--host", host, "--allow-unencrypted", "--skip-job", "--job", id, "-o", "json")
+		if r.code != exitJobFailed {
+			t.Errorf("%s: exit %d: %s", id, r.code, r.stderr)
+			continue
+		}
+		if got := errorsPart(t, r.stdout); got != want {
+			t.Errorf("%s decodes differently:\n%s\nwant\n%s", id, got, want)
+		}
+	}
+}
+
+// errorsPart is the part of a JSON report that must not depend on encoding.
+func errorsPart(t *testing.T, doc string) string {
+	t.Helper()
+	var r struct {
+		Method      string          `json:"method"`
+		ReturnValue json.RawMessage `json:"returnValue"`
+		Errors      json.RawMessage `json:"errors"`
+	}
+	if err := json.Unmarshal([]byte(doc), &r); err != nil {
+		t.Fatalf("bad JSON: %v\n%s", err, doc)
+	}
+	b, _ := json.Marshal(r)
+	return string(b)
+}
+
+// TestHostileServers: every misbehaviour ends in exit 3 with a one-line
+// reason, within the timeout, without reading without bound.
+func TestHostileServers(t *testing.T) {
+	_, host := startSim(t, "hostile.json")
+	tests := []struct {
+		id, name, wantInStderr string
+	}{
+		{"BAD0BAD0-0000-4000-8000-000000000001", "hang", "timed out"},
+		{"BAD0BAD0-0000-4000-8000-000000000002", "truncate", ""},
+		{"BAD0BAD0-0000-4000-8000-000000000003", "huge", "limit"},
+		{"BAD0BAD0-0000-4000-8000-000000000004", "entity-bomb", ""},
+		{"BAD0BAD0-0000-4000-8000-000000000005", "drop", ""},
+		{"BAD0BAD0-0000-4000-8000-000000000006", "malformed", ""},
+		{"BAD0BAD0-0000-4000-8000-000000000007", "wrong-relatesto", "RelatesTo"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			r := runCLI(t, demoEnv(), "error", "--host", host, "--allow-unencrypted", "--timeout", "2s", "--retries", "0", "--job", tt.id)
+			runtime.ReadMemStats(&after)
+			if r.code != exitNoAnswer {
+				t.Fatalf("exit %d, want %d; stdout %q stderr %q", r.code, exitNoAnswer, r.stdout, r.stderr)
+			}
+			line := strings.TrimSpace(r.stderr)
+			if line == "" || strings.Contains(line, "\n") || !strings.HasPrefix(line, "cimjob: ") {
+				t.Errorf("want one line on stderr, got %q", r.stderr)
+			}
+			if tt.wantInStderr != "" && !strings.Contains(line, tt.wantInStderr) {
+				t.Errorf("stderr %q does not say %q", line, tt.wantInStderr)
+			}
+			// The 256 MiB body must not be read whole: allocation stays far below it.
+			if grew := after.TotalAlloc - before.TotalAlloc; grew > 64<<20 {
+				t.Errorf("allocated %d MiB for one call", grew>>20)
+			}
+		})
+	}
+}
+
+func TestRetry503ThenAnswer(t *testing.T) {
+	sim, host := startSim(t, "hostile.json")
+	r := runCLI(t, demoEnv(), "error", "--host", host, "--allow-unencrypted", "--skip-job", "--job", "BAD0BAD0-0000-4000-8000-000000000008")
+	if r.code == exitNoAnswer || r.code == exitUsage {
+		t.Fatalf("exit %d after a 503: %s", r.code, r.stderr)
+	}
+	if got := sim.Stats().Requests; got != 2 {
+		t.Errorf("%d requests, want 2 (one 503, one retry)", got)
+	}
+}
+
+func TestFallbackOnLegacyHost(t *testing.T) {
+	_, host := startSim(t, "legacy.json")
+	r := runCLI(t, demoEnv(), "error", "--host", host, "--allow-unencrypted", "--job", "5F1E2D3C-4B5A-4000-8000-000000000001", "-o", "json")
+	if r.code != exitJobFailed {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	var rep report
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Method != "GetError" || len(rep.Notes) != 1 || len(rep.Errors) == 0 {
+		t.Errorf("method %s, notes %q, %d errors; want GetError after a fallback note", rep.Method, rep.Notes, len(rep.Errors))
+	}
+}
+
+func TestAuthAndSetupErrors(t *testing.T) {
+	_, host := startSim(t, "default.json")
+	job := "5F1E2D3C-4B5A-4000-8000-000000000001"
+	tests := []struct {
+		name     string
+		env      map[string]string
+		args     []string
+		wantCode int
+		wantText string
+	}{
+		{"wrong password", map[string]string{envUser: "demo", envPassword: "wrong"},
+			[]string{"error", "--host", host, "--allow-unencrypted", "--job", job}, exitNoAnswer, "authentication failed"},
+		{"basic over http refused", demoEnv(),
+			[]string{"error", "--host", host, "--job", job}, exitUsage, "--allow-unencrypted"},
+		{"no password and no terminal", map[string]string{envUser: "demo"},
+			[]string{"error", "--host", host, "--allow-unencrypted", "--job", job}, exitUsage, envPassword},
+		{"no user", map[string]string{},
+			[]string{"error", "--host", host, "--allow-unencrypted", "--job", job}, exitUsage, envUser},
+		{"no job", demoEnv(), []string{"error", "--host", host, "--allow-unencrypted"}, exitUsage, "--job"},
+		{"no host", demoEnv(), []string{"error", "--job", job}, exitUsage, "--host"},
+		{"unknown flag", demoEnv(), []string{"error", "--hots", host}, exitUsage, "unknown flag"},
+		{"unknown command", demoEnv(), []string{"erorr"}, exitUsage, "unknown command"},
+		{"bad output", demoEnv(), []string{"error", "--host", host, "--job", job, "-o", "yaml"}, exitUsage, "yaml"},
+		{"bad profile", demoEnv(), []string{"error", "--host", host, "--job", job, "--profile", "vmware"}, exitUsage, "vmware"},
+		{"auth not available yet", demoEnv(), []string{"error", "--host", host, "--job", job, "--auth", "kerberos"}, exitUsage, "kerberos"},
+		{"job gone", demoEnv(),
+			[]string{"error", "--host", host, "--allow-unencrypted", "--job", "00000000-0000-0000-0000-000000000000"}, exitNoAnswer, "InvalidSelectors"},
+		{"nothing listening", demoEnv(),
+			[]string{"error", "--host", "127.0.0.1:1", "--allow-unencrypted", "--retries", "0", "--job", job}, exitNoAnswer, "127.0.0.1:1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := runCLI(t, tt.env, tt.args...)
+			if r.code != tt.wantCode {
+				t.Fatalf("exit %d, want %d; stderr %q", r.code, tt.wantCode, r.stderr)
+			}
+			if !strings.Contains(r.stderr, tt.wantText) {
+				t.Errorf("stderr %q does not mention %q", r.stderr, tt.wantText)
+			}
+		})
+	}
+}
+
+func TestPasswordFile(t *testing.T) {
+	_, host := startSim(t, "default.json")
+	pw := filepath.Join(t.TempDir(), "pw")
+	if err := os.WriteFile(pw, []byte(demoPassword+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := runCLI(t, map[string]string{envUser: demoUserName}, "error", "--host", host, "--allow-unencrypted", "--password-file", pw, "--job", "5F1E2D3C-4B5A-4000-8000-000000000004")
+	if r.code != exitOK {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+}
+
+// TestDebugRedactsCredentials: --debug shows the exchange but never the
+// password, in the clear or base64-encoded.
+func TestDebugRedactsCredentials(t *testing.T) {
+	_, host := startSim(t, "default.json")
+	r := runCLI(t, demoEnv(), "error", "--host", host, "--allow-unencrypted", "--debug", "--job", "5F1E2D3C-4B5A-4000-8000-000000000001")
+	if r.code != exitJobFailed {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stderr, "GetErrorEx_INPUT") || !strings.Contains(r.stderr, "GetErrorEx_OUTPUT") {
+		t.Errorf("--debug did not show the SOAP exchange:\n%s", r.stderr)
+	}
+	secrets := []string{
+		demoPassword,
+		base64.StdEncoding.EncodeToString([]byte(demoUserName + ":" + demoPassword)),
+	}
+	for _, s := range secrets {
+		if strings.Contains(r.stderr+r.stdout, s) {
+			t.Errorf("debug output contains a secret %q", s)
+		}
+	}
+}
+
+func TestDemo(t *testing.T) {
+	r := runCLI(t, nil, "demo")
+	if r.code != exitOK {
+		t.Fatalf("demo exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	for _, want := range []string{"$ cimjob error --host 127.0.0.1:", "Error 1 of 3", "[exit 3:", "\"schemaVersion\": 1"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("demo output lacks %q", want)
+		}
+	}
+	if strings.Contains(r.stdout, demoPassword) {
+		t.Error("demo output shows the password")
+	}
+}
+
+func TestVersion(t *testing.T) {
+	r := runCLI(t, nil, "version")
+	if r.code != exitOK || !strings.HasPrefix(r.stdout, "cimjob ") {
+		t.Fatalf("version: exit %d, %q", r.code, r.stdout)
+	}
+}
+
+func TestEndpoint(t *testing.T) {
+	tests := []struct {
+		host  string
+		https bool
+		want  string
+		err   bool
+	}{
+		{"hv01", false, "http://hv01:5985/wsman", false},
+		{"hv01", true, "https://hv01:5986/wsman", false},
+		{"hv01:8080", false, "http://hv01:8080/wsman", false},
+		{"10.0.0.5", true, "https://10.0.0.5:5986/wsman", false},
+		{"[fe80::1]:5985", false, "http://[fe80::1]:5985/wsman", false},
+		{"fe80::1", false, "http://[fe80::1]:5985/wsman", false},
+		{"[fe80::1]", true, "https://[fe80::1]:5986/wsman", false},
+		{"https://hv01.corp.example:443/wsman", false, "https://hv01.corp.example:443/wsman", false},
+		{"http://hv01", false, "http://hv01/wsman", false},
+		{"hv01:99999", false, "", true},
+		{"ftp://hv01", false, "", true},
+		{"user@hv01", false, "", true},
+		{"", false, "", true},
+	}
+	for _, tt := range tests {
+		f := connFlags{host: tt.host, https: tt.https}
+		got, err := f.endpoint()
+		if (err != nil) != tt.err || got != tt.want {
+			t.Errorf("endpoint(%q, https=%v) = %q, %v; want %q, err %v", tt.host, tt.https, got, err, tt.want, tt.err)
+		}
+	}
+}

@@ -1,0 +1,25 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+)
+
+func (a *app) newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "cimjob",
+		Short: "Find out why a Windows management (CIM) job failed",
+		Long: `cimjob asks a Windows host over WS-Management (WinRM) why a CIM job failed:
+it calls GetErrorEx or GetError on the job and prints each CIM_Error it
+returns, with every enumerated value shown as name and number.
+
+Exit codes: 0 no error reported; 1 the job reported errors or a non-success
+return value; 2 usage; 3 no answer (connection, TLS, authentication, fault,
+bad response).`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.CompletionOptions.DisableDefaultCmd = true
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
+	root.AddCommand(a.newErrorCmd(), a.newDemoCmd(), a.newVersionCmd())
+	return root
+}
