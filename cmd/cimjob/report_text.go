@@ -183,7 +183,12 @@ func (p *textWriter) field(indent int, label, value string) {
 		if i == 0 && label != "" {
 			head = label + ":"
 		}
-		p.printf("%s%-*s %s\n", pad, labelWidth-len(pad), head, strings.TrimRight(l, " \t"))
+		l = strings.TrimRight(l, " \t")
+		if l == "" && head == "" {
+			p.printf("\n")
+			continue
+		}
+		p.printf("%s%-*s %s\n", pad, labelWidth-len(pad), head, l)
 	}
 }
 
