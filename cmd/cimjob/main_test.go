@@ -382,3 +382,31 @@ func TestEndpoint(t *testing.T) {
 		}
 	}
 }
+
+// TestErrorAgainstOtherScenarios pins the output for values outside the
+// value maps with vendor properties, and for an older host.
+func TestErrorAgainstOtherScenarios(t *testing.T) {
+	tests := []struct {
+		scenario, profile, id string
+		want                  int
+	}{
+		{"encodings.json", "hyperv", "5F1E2D3C-4B5A-4000-8000-000000000025", exitJobFailed},
+		{"legacy.json", "hyperv", "5F1E2D3C-4B5A-4000-8000-000000000001", exitJobFailed},
+		{"legacy.json", "hyperv", "5F1E2D3C-4B5A-4000-8000-000000000003", exitOK},
+		{"legacy.json", "hyperv", "5F1E2D3C-4B5A-4000-8000-0000000000FF", exitNoAnswer}, // job gone, DestinationUnreachable shape
+		{"legacy.json", "msps", "9D8C7B6A-5E4F-4000-8000-000000000002", exitNoAnswer},  // no root/msps on this host
+	}
+	for _, tt := range tests {
+		_, host := startSim(t, tt.scenario)
+		for _, format := range []string{"text", "json"} {
+			name := strings.TrimSuffix(tt.scenario, ".json") + "-" + tt.id + "." + map[string]string{"text": "txt", "json": "json"}[format]
+			t.Run(name, func(t *testing.T) {
+				r := runCLI(t, demoEnv(), "error", "--host", host, "--allow-unencrypted", "--profile", tt.profile, "--job", tt.id, "-o", format)
+				if r.code != tt.want {
+					t.Fatalf("exit %d, want %d; stderr %s", r.code, tt.want, r.stderr)
+				}
+				golden(t, name, normalize(r.stdout+stderrSection(r.stderr), host))
+			})
+		}
+	}
+}

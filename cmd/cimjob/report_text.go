@@ -80,7 +80,14 @@ func writeFaultText(w io.Writer, err error) error {
 	}
 	bw := bufio.NewWriter(w)
 	p := &textWriter{w: bw}
-	p.line(0, fmt.Sprintf("The host answered with a fault (%s, %d) carrying a %s:", f.Subcode.Local, f.WSManCode(), f.CIMError.Class))
+	what := f.Subcode.Local
+	if what == "" {
+		what = f.Code.Local
+	}
+	if code := f.WSManCode(); code != 0 {
+		what = fmt.Sprintf("%s, %d", what, code)
+	}
+	p.line(0, fmt.Sprintf("The host answered with a fault (%s) carrying a %s:", what, f.CIMError.Class))
 	writeCIMError(p, f.CIMError)
 	if p.err != nil {
 		return p.err

@@ -1,0 +1,60 @@
+package job_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+
+	"github.com/cimjob/cimjob/cim"
+	"github.com/cimjob/cimjob/cim/job"
+	"github.com/cimjob/cimjob/simulator"
+	"github.com/cimjob/cimjob/wsman"
+)
+
+// ExampleGetErrors asks a failed Hyper-V job why it failed. The host here
+// is the built-in simulator; against a real host only the URL and the
+// credentials change.
+func ExampleGetErrors() {
+	sim, err := simulator.New(simulator.Options{Scenario: "default.json"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer sim.Close()
+	url, err := sim.Start("127.0.0.1:0")
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	t, err := wsman.NewHTTPTransport(wsman.HTTPConfig{
+		URL:              url,
+		Auth:             &wsman.BasicAuth{Username: "demo", Password: sim.Scenario().Users["demo"]},
+		AllowUnencrypted: true, // the simulator speaks plain HTTP on loopback
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	client := &wsman.Client{Transport: t, URL: url}
+
+	ref := job.Ref{Profile: job.HyperV(), InstanceID: "5F1E2D3C-4B5A-4000-8000-000000000002"}
+	res, err := job.GetErrors(context.Background(), client, ref, job.Options{})
+	if err != nil {
+		log.Fatal(err) // no answer: a fault, 401, timeout, bad reply
+	}
+	fmt.Println("state:", res.Job.JobState)
+	for _, e := range res.Errors {
+		fmt.Printf("%s: %s (MessageID %s)\n", e.PerceivedSeverity, e.ProbableCause, e.MessageID)
+	}
+
+	// The failed job as an error: errors.As finds each CIM error.
+	var ce *cim.Error
+	if errors.As(res.Err(), &ce) {
+		fmt.Println("first:", ce.FormattedMessage())
+	}
+	// Output:
+	// state: Exception (10)
+	// Major (5): Storage Capacity Problem (50) (MessageID 18350)
+	// Major (5): Storage Capacity Problem (50) (MessageID 15050)
+	// Degraded/Warning (3): Other (1) (MessageID 18352)
+	// first: 'db-02' failed to export. (Virtual machine ID 9B1E6C0A-3F52-4C8D-A1B7-2D4E6F8A0C13)
+}
