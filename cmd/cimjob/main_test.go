@@ -394,7 +394,7 @@ func TestErrorAgainstOtherScenarios(t *testing.T) {
 		{"legacy.json", "hyperv", "5F1E2D3C-4B5A-4000-8000-000000000001", exitJobFailed},
 		{"legacy.json", "hyperv", "5F1E2D3C-4B5A-4000-8000-000000000003", exitOK},
 		{"legacy.json", "hyperv", "5F1E2D3C-4B5A-4000-8000-0000000000FF", exitNoAnswer}, // job gone, DestinationUnreachable shape
-		{"legacy.json", "msps", "9D8C7B6A-5E4F-4000-8000-000000000002", exitNoAnswer},  // no root/msps on this host
+		{"legacy.json", "msps", "9D8C7B6A-5E4F-4000-8000-000000000002", exitNoAnswer},   // no root/msps on this host
 	}
 	for _, tt := range tests {
 		_, host := startSim(t, tt.scenario)
