@@ -31,20 +31,49 @@ func (a *BasicAuthenticator) Authenticate(w http.ResponseWriter, r *http.Request
 		offer = []string{"Basic"}
 	}
 	if user, pass, ok := r.BasicAuth(); ok && offers(offer, "Basic") {
-		for u, p := range a.Users {
-			if strings.EqualFold(u, user) && subtle.ConstantTimeCompare([]byte(p), []byte(pass)) == 1 {
-				return u, true
-			}
+		if u, ok := checkBasic(a.Users, user, pass); ok {
+			return u, true
 		}
 	}
 	Challenge(w, offer)
 	return "", false
 }
 
+// checkBasic checks a Basic user name and password against users.
+func checkBasic(users map[string]string, user, pass string) (string, bool) {
+	u, ok := findUser(users, user)
+	if !ok || subtle.ConstantTimeCompare([]byte(users[u]), []byte(pass)) != 1 {
+		return "", false
+	}
+	return u, true
+}
+
+// findUser finds a user without regard to case, named bare, as
+// "DOMAIN\user" or as "user@domain": the simulated host's users are its
+// local accounts, whatever domain the client names.
+func findUser(users map[string]string, name string) (string, bool) {
+	if i := strings.LastIndexByte(name, '\\'); i >= 0 {
+		name = name[i+1:]
+	}
+	if i := strings.LastIndexByte(name, '@'); i > 0 {
+		name = name[:i]
+	}
+	for u := range users {
+		if strings.EqualFold(u, name) {
+			return u, true
+		}
+	}
+	return "", false
+}
+
 // Challenge writes HTTP 401 the way WinRM does: an empty body and one
 // WWW-Authenticate header per offered scheme, Basic with realm="WSMAN".
+// "Certificate" is never named: client certificates travel in TLS.
 func Challenge(w http.ResponseWriter, offer []string) {
 	for _, s := range offer {
+		if strings.EqualFold(s, "Certificate") {
+			continue
+		}
 		if strings.EqualFold(s, "Basic") {
 			s = `Basic realm="WSMAN"`
 		}

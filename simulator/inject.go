@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/cimjob/cimjob/internal/msgenc"
 )
 
 // hugeSize is how much the "huge" misbehaviour streams.
@@ -61,6 +63,11 @@ func (s *Server) misbehave(w http.ResponseWriter, r *http.Request, req *request,
 	case InjectEntityBomb:
 		writeSOAP(w, http.StatusOK, entityBomb(req))
 	case InjectHuge:
+		if sw, ok := w.(*sealWriter); ok {
+			sw.direct = true
+			s.streamHugeSealed(sw.w, r, sw.ctx.Protocol())
+			break
+		}
 		s.streamHuge(w, r, req)
 	}
 	return true
@@ -116,19 +123,47 @@ func (s *Server) streamHuge(w http.ResponseWriter, r *http.Request, req *request
 		nsSOAP, nsAddressing, escapeText(req.action), newMessageID(), escapeText(req.messageID), escapeText(req.resourceURI))
 	unit := `&lt;PROPERTY NAME="Pad" TYPE="string"&gt;&lt;VALUE&gt;` + strings.Repeat("x", 200) + `&lt;/VALUE&gt;&lt;/PROPERTY&gt;`
 	block := []byte(strings.Repeat(unit, (64<<10)/len(unit)))
-	for sent := 0; sent < hugeSize; sent += len(block) {
-		if r.Context().Err() != nil {
-			return
-		}
-		select {
-		case <-s.done:
-			return
-		default:
-		}
-		if _, err := bw.Write(block); err != nil {
-			return
-		}
+	if !s.repeat(bw, r, block) {
+		return
 	}
 	bw.WriteString(`&lt;/INSTANCE&gt;</p:Error><p:ReturnValue>0</p:ReturnValue></p:GetError_OUTPUT></s:Body></s:Envelope>`)
 	bw.Flush()
+}
+
+// streamHugeSealed is the huge reply on a sealed connection: framing that
+// declares 256 MiB of sealed SOAP, then that much filler. Its signature is
+// never valid: a client must give up on the size before it unseals.
+func (s *Server) streamHugeSealed(w http.ResponseWriter, r *http.Request, protocol string) {
+	w.Header().Set("Content-Type", msgenc.ContentType(protocol))
+	w.WriteHeader(http.StatusOK)
+	bw := bufio.NewWriterSize(w, 64<<10)
+	fmt.Fprintf(bw, "--%s\r\n\tContent-Type: %s\r\n\tOriginalContent: type=%s;Length=%d\r\n--%s\r\n\tContent-Type: application/octet-stream\r\n",
+		msgenc.Boundary, protocol, msgenc.OriginalType, hugeSize, msgenc.Boundary)
+	bw.Write([]byte{16, 0, 0, 0}) //nolint:errcheck // a write error shows at the next write
+	block := bytes.Repeat([]byte{0x5a}, 64<<10)
+	bw.Write(block[:16]) //nolint:errcheck // the signature
+	if !s.repeat(bw, r, block) {
+		return
+	}
+	fmt.Fprintf(bw, "--%s--\r\n", msgenc.Boundary)
+	bw.Flush()
+}
+
+// repeat writes block until hugeSize bytes are out; false when the client
+// left or the server is closing.
+func (s *Server) repeat(bw *bufio.Writer, r *http.Request, block []byte) bool {
+	for sent := 0; sent < hugeSize; sent += len(block) {
+		if r.Context().Err() != nil {
+			return false
+		}
+		select {
+		case <-s.done:
+			return false
+		default:
+		}
+		if _, err := bw.Write(block); err != nil {
+			return false
+		}
+	}
+	return true
 }

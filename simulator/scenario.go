@@ -19,9 +19,29 @@ type Scenario struct {
 	Host string `json:"host"`
 	// Users maps Basic user names to passwords.
 	Users map[string]string `json:"users"`
-	// AuthSchemes are the schemes offered in a 401, in order ("Negotiate",
-	// "Kerberos", "CredSSP", "Basic"). Only Basic is implemented here.
+	// AuthSchemes are the schemes the host has enabled, in the order a 401
+	// offers them: "Negotiate" (NTLM here, Kerberos through
+	// Options.NewAcceptor), "Kerberos", "CredSSP" (offered, never
+	// accepted), "Basic", and "Certificate" (client certificates over
+	// HTTPS; never named in a 401). Empty means Basic only.
 	AuthSchemes []string `json:"authSchemes"`
+	// AllowUnencrypted mirrors winrm/config/service AllowUnencrypted. When
+	// false, as on a Windows host out of the box, a plain message on HTTP
+	// after Negotiate/Kerberos authentication is refused (HTTP 500), and
+	// Basic is neither offered nor accepted on HTTP.
+	AllowUnencrypted bool `json:"allowUnencrypted"`
+	// Domain is the NetBIOS domain the host names in NTLM challenges;
+	// empty means the host's own name, as on a workgroup host whose users
+	// are local accounts.
+	Domain string `json:"domain,omitempty"`
+	// CbtHardeningLevel mirrors winrm/config/service/auth
+	// CbtHardeningLevel: "Strict" requires NTLM channel bindings (EPA) that
+	// match the served certificate over HTTPS; "Relaxed" (the default) and
+	// "None" do not check them.
+	CbtHardeningLevel string `json:"cbtHardeningLevel,omitempty"`
+	// CertMappings map client certificates to users, as the entries of
+	// winrm/config/service/certmapping do.
+	CertMappings []CertMapping `json:"certMappings,omitempty"`
 	// MaxEnvelopeSizeKB bounds request bodies; larger ones get HTTP 413.
 	MaxEnvelopeSizeKB int `json:"maxEnvelopeSizeKB"`
 	// GetErrorEx is false for older hosts whose Msvm_ConcreteJob lacks it.
@@ -129,6 +149,9 @@ func LoadScenario(fsys fs.FS, name string) (*Scenario, error) {
 	}
 	if sc.MaxEnvelopeSizeKB <= 0 {
 		sc.MaxEnvelopeSizeKB = 500 // Windows' default MaxEnvelopeSizekb
+	}
+	if err := checkAuth(&sc); err != nil {
+		return nil, &ScenarioError{Name: name, Reason: err.Error()}
 	}
 	if sc.MissingInstanceFault == "" {
 		sc.MissingInstanceFault = faultInvalidSelectors

@@ -1,11 +1,11 @@
 package simulator
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"mime"
 	"net"
 	"net/http"
 	"strings"
@@ -22,9 +22,20 @@ type Options struct {
 	FS fs.FS
 	// Scenario is a file name in scenarios/; "" means "default.json".
 	Scenario string
-	// Auth authenticates requests; nil means Basic with the scenario's users,
-	// offering the scenario's schemes in the 401.
+	// Auth, if set, replaces the host's own authentication (plain
+	// messages only). Nil means the scenario's: its authSchemes, users,
+	// allowUnencrypted and certMappings, with NTLM (and NewAcceptor's
+	// mechanisms) handshakes per connection and sealed messages.
 	Auth Authenticator
+	// NewAcceptor, if set, starts Negotiate/Kerberos handshakes before the
+	// built-in NTLM acceptor is tried: Kerberos plugs in here.
+	NewAcceptor AcceptorFactory
+	// TLSCertificate, if set, is what StartTLS serves; nil makes one at
+	// StartTLS (see StartTLS).
+	TLSCertificate *tls.Certificate
+	// ClientCAs are the CAs whose client certificates StartTLS accepts
+	// for certificate mapping (scenarios enabling "Certificate").
+	ClientCAs []*x509.Certificate
 	// Logf, if set, receives one line per request.
 	Logf func(format string, args ...any)
 }
@@ -43,16 +54,30 @@ type Job struct {
 	Inject string
 }
 
-// Stats count what the server has seen. Later transports add handshakes.
+// Stats count what the server has seen.
 type Stats struct {
-	Requests     int
+	Requests     int // HTTP requests, handshake legs included
 	Faults       int // SOAP faults sent (HTTP 500)
-	AuthFailures int // 401s sent
-	Rejected     int // other HTTP-level refusals: 404, 405, 413, 415
+	AuthFailures int // 401s refusing a request (not the legs of a handshake)
+	Rejected     int // other HTTP-level refusals: 400, 404, 405, 413, 415
 	Injected     int // requests answered with a misbehaviour
-	Connections  int // TCP connections accepted (only when started with Start)
+	// Connections counts TCP connections accepted (with Start, StartTLS or
+	// ConnContext installed).
+	Connections int
+	// Handshakes counts security contexts established, HandshakesFailed
+	// handshakes refused (wrong password, bad channel bindings, ...).
+	Handshakes       int
+	HandshakesFailed int
+	// Sealed counts sealed requests unsealed (one per call in a sealed
+	// exchange).
+	Sealed int
+	// Unencrypted counts plain messages refused on HTTP because the host
+	// has AllowUnencrypted=false.
+	Unencrypted int
 	// Actions counts requests by wsa:Action; Identify counts as "Identify".
 	Actions map[string]int
+	// Conns has one entry per connection, in the order accepted.
+	Conns []ConnStats
 }
 
 // Server is a simulated Windows WS-Management host. It implements
@@ -62,13 +87,22 @@ type Server struct {
 	name     string
 	fixtures map[string]*fixture
 	jobs     map[string]*JobSpec
-	auth     Authenticator
+	auth     Authenticator // nil: the scenario's own authentication
+	newAcc   AcceptorFactory
 	logf     func(string, ...any)
+
+	tlsGiven  *tls.Certificate
+	clientCAs []*x509.Certificate
 
 	mu      sync.Mutex
 	stats   Stats
 	seen503 map[string]bool
 	httpSrv *http.Server
+	conns   []*connState
+	live    map[net.Conn]*connState
+	nconn   int
+	tlsCert *tls.Certificate // served by StartTLS
+	trust   []byte           // PEM a client trusts to reach StartTLS
 
 	done      chan struct{}
 	closeOnce sync.Once
@@ -94,26 +128,23 @@ func New(opt Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		sc:       sc,
-		name:     name,
-		fixtures: fx,
-		jobs:     map[string]*JobSpec{},
-		auth:     opt.Auth,
-		logf:     opt.Logf,
-		seen503:  map[string]bool{},
-		done:     make(chan struct{}),
-		stats:    Stats{Actions: map[string]int{}},
+		sc:        sc,
+		name:      name,
+		fixtures:  fx,
+		jobs:      map[string]*JobSpec{},
+		auth:      opt.Auth,
+		newAcc:    opt.NewAcceptor,
+		logf:      opt.Logf,
+		tlsGiven:  opt.TLSCertificate,
+		clientCAs: opt.ClientCAs,
+		live:      map[net.Conn]*connState{},
+		seen503:   map[string]bool{},
+		done:      make(chan struct{}),
+		stats:     Stats{Actions: map[string]int{}},
 	}
 	for i := range sc.Jobs {
 		j := &sc.Jobs[i]
 		s.jobs[jobKey(j.Namespace, j.Class, j.InstanceID)] = j
-	}
-	if s.auth == nil {
-		offer := sc.AuthSchemes
-		if len(offer) == 0 {
-			offer = []string{"Basic"}
-		}
-		s.auth = &BasicAuthenticator{Users: sc.Users, Offer: offer}
 	}
 	return s, nil
 }
@@ -154,12 +185,21 @@ func (s *Server) Stats() Stats {
 	for k, v := range s.stats.Actions {
 		st.Actions[k] = v
 	}
+	st.Conns = make([]ConnStats, 0, len(s.conns))
+	for _, c := range s.conns {
+		st.Conns = append(st.Conns, c.stats)
+	}
 	return st
 }
 
-// Start listens on addr ("127.0.0.1:0") and serves in the background. It
-// returns the endpoint URL, ".../wsman".
+// Start listens on addr ("127.0.0.1:0") and serves HTTP in the background.
+// It returns the endpoint URL, "http://.../wsman".
 func (s *Server) Start(addr string) (string, error) {
+	return s.listen(addr, nil)
+}
+
+// listen serves on addr, over TLS when cfg is not nil.
+func (s *Server) listen(addr string, cfg *tls.Config) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.httpSrv != nil {
@@ -174,19 +214,19 @@ func (s *Server) Start(addr string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	scheme := "http"
+	if cfg != nil {
+		ln, scheme = tls.NewListener(ln, cfg), "https"
+	}
 	s.httpSrv = &http.Server{
 		Handler:           s,
 		ReadHeaderTimeout: 30 * time.Second,
-		ConnState: func(_ net.Conn, st http.ConnState) {
-			if st == http.StateNew {
-				s.mu.Lock()
-				s.stats.Connections++
-				s.mu.Unlock()
-			}
-		},
+		MaxHeaderBytes:    64 << 10, // Windows' HTTP.sys allows 64 KiB of headers by default
+		ConnContext:       s.ConnContext,
+		ConnState:         s.connClosed,
 	}
 	go s.httpSrv.Serve(ln) //nolint:errcheck // Serve returns ErrServerClosed on Close.
-	return "http://" + ln.Addr().String() + "/wsman", nil
+	return scheme + "://" + ln.Addr().String() + "/wsman", nil
 }
 
 // Close stops the listener, ends every connection and releases handlers
@@ -204,7 +244,11 @@ func (s *Server) Close() error {
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.count(func(st *Stats) { st.Requests++ })
+	cs := connOf(r)
+	s.count(func(st *Stats) {
+		st.Requests++
+		cs.stats.Requests++
+	})
 	w.Header().Set("Server", "Microsoft-HTTPAPI/2.0")
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
@@ -213,30 +257,35 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	// An Identify may come unauthenticated when the client says so (MS-WSMV
 	// 3.1.4.16): decide after reading the body.
-	anonIdentify := strings.EqualFold(r.Header.Get("WSMANIDENTIFY"), "unauthenticated")
-	if !anonIdentify && !s.authenticate(w, r) {
+	anonIdentify := strings.EqualFold(r.Header.Get("WSMANIDENTIFY"), "unauthenticated") && r.Header.Get("Authorization") == ""
+	var a authResult
+	if !anonIdentify {
+		var ok bool
+		if a, ok = s.admit(w, r, cs); !ok {
+			return
+		}
+	}
+	data, sealed, ok := s.readMessage(w, r, cs, a)
+	if !ok {
 		return
 	}
-	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/soap+xml" {
-		s.reject(w, r, http.StatusUnsupportedMediaType)
-		return
-	}
-	limit := int64(s.sc.MaxEnvelopeSizeKB) * 1024
-	if r.ContentLength > limit {
-		s.reject(w, r, http.StatusRequestEntityTooLarge)
-		return
-	}
-	data, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
-	if err != nil {
-		s.logRequest(r, "read error: %v", err)
-		return
-	}
-	if int64(len(data)) > limit {
-		s.reject(w, r, http.StatusRequestEntityTooLarge)
-		return
+	if sealed {
+		sw := &sealWriter{w: w, cs: cs, ctx: a.sess}
+		defer func() {
+			if err := sw.finish(); err != nil {
+				s.logRequest(r, "sealing the reply: %v", err)
+			}
+		}()
+		w = sw
 	}
 	req, f := parseRequest(data)
-	if anonIdentify && !(req.identify && f == "") && !s.authenticate(w, r) {
+	if anonIdentify && !(req.identify && f == "") {
+		if a, ok = s.admit(w, r, cs); !ok {
+			return
+		}
+	}
+	if a.uri != "" && f == "" && !req.identify && !matchPattern(a.uri, req.resourceURI) {
+		s.refuse(w, r, "certificate mapping does not cover "+req.resourceURI)
 		return
 	}
 	if f != "" {
@@ -254,15 +303,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.reply(w, r, req, name)
-}
-
-func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) bool {
-	if _, ok := s.auth.Authenticate(w, r); !ok {
-		s.count(func(st *Stats) { st.AuthFailures++ })
-		s.logRequest(r, "-> 401")
-		return false
-	}
-	return true
 }
 
 func (s *Server) reject(w http.ResponseWriter, r *http.Request, status int) {

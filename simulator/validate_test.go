@@ -173,9 +173,9 @@ func TestAuth401(t *testing.T) {
 		{"no credentials", func(r *http.Request) { r.Header.Del("Authorization") }},
 		{"wrong password", func(r *http.Request) { r.SetBasicAuth("demo", "nope") }},
 		{"unknown user", func(r *http.Request) { r.SetBasicAuth("admin", "demo-password") }},
-		{"Negotiate token", func(r *http.Request) {
-			r.Header.Set("Authorization", "Negotiate TlRMTVNTUAABAAAAB4IIogAAAAAAAAAAAAAAAAAAAAAGAbEdAAAADw==")
-		}},
+		{"Negotiate token not base64", func(r *http.Request) { r.Header.Set("Authorization", "Negotiate !!!") }},
+		{"Negotiate token of no known mechanism", func(r *http.Request) { r.Header.Set("Authorization", "Negotiate YIIBhwYGKwYBBQUCoA==") }},
+		{"Kerberos without a Kerberos acceptor", func(r *http.Request) { r.Header.Set("Authorization", "Kerberos YIIBhwYGKwYBBQUCoA==") }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
