@@ -141,3 +141,47 @@ func redactHeader(name, value string) string {
 	}
 	return value
 }
+
+// logRequest shows a request of a SessionTransport: the SOAP envelope it
+// carries, and when sealed only the size of what went on the wire. It
+// returns the exchange's number, 0 without a debug writer.
+func (t *SessionTransport) logRequest(h http.Header, plain, sealed []byte) int64 {
+	if t.debug == nil {
+		return 0
+	}
+	n := t.debug.seq.Add(1)
+	var b strings.Builder
+	fmt.Fprintf(&b, "--> #%d POST %s\n", n, t.url.Redacted())
+	writeRedactedHeaders(&b, h)
+	writeBody(&b, soapContentType, plain)
+	if sealed != nil {
+		fmt.Fprintf(&b, "[sealed on the wire: %d bytes]\n", len(sealed))
+	}
+	t.debug.write(b.String())
+	return n
+}
+
+// logReply shows a reply, after unsealing when it was sealed.
+func (t *SessionTransport) logReply(n int64, resp *http.Response, body []byte, unsealed bool) {
+	if t.debug == nil {
+		return
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "<-- #%d %s %s\n", n, resp.Proto, resp.Status)
+	writeRedactedHeaders(&b, resp.Header)
+	ct := resp.Header.Get("Content-Type")
+	if unsealed {
+		ct = soapContentType
+		b.WriteString("[unsealed]\n")
+	}
+	writeBody(&b, ct, body)
+	t.debug.write(b.String())
+}
+
+// logFailure shows an exchange that ended without a usable reply.
+func (t *SessionTransport) logFailure(n int64, err error) {
+	if t.debug == nil {
+		return
+	}
+	t.debug.write(fmt.Sprintf("<-- #%d error: %v\n", n, err))
+}

@@ -27,9 +27,17 @@ type AuthError struct {
 	// Offered lists the WWW-Authenticate challenges the service sent, with
 	// any token data removed (scheme and parameters such as realm only).
 	Offered []string
+	// Err, when set, is why the handshake failed on the client's side (a
+	// malformed challenge, a mechanism error) rather than a plain refusal.
+	Err error
 }
 
+func (e *AuthError) Unwrap() error { return e.Err }
+
 func (e *AuthError) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("authentication failed: %s handshake with %s: %v", e.Scheme, e.URL, e.Err)
+	}
 	tried := "no credentials"
 	if e.Scheme != "" {
 		tried = e.Scheme + " credentials"

@@ -27,6 +27,16 @@ const (
 	DefaultRetryWaitMin = 250 * time.Millisecond
 	DefaultRetryWaitMax = 5 * time.Second
 	DefaultDialTimeout  = 30 * time.Second
+	// DefaultMaxConns bounds the connections a SessionTransport keeps to
+	// its host (and so the calls it runs at once).
+	DefaultMaxConns = 4
+	// DefaultIdleTimeout is how long a kept connection may sit idle before
+	// it is closed rather than reused; Windows (HTTP.sys) drops idle
+	// connections after 120 seconds.
+	DefaultIdleTimeout = 60 * time.Second
+	// DefaultCallTimeout bounds a SessionTransport call whose context has
+	// no deadline, so that no read waits forever.
+	DefaultCallTimeout = 5 * time.Minute
 )
 
 // soapContentType is what Windows sends and expects.
@@ -88,8 +98,18 @@ type HTTPConfig struct {
 	// UserAgent is sent as User-Agent; empty means DefaultUserAgent().
 	UserAgent string
 	// Debug, if set, receives each HTTP exchange with Authorization and
-	// other credential-bearing headers redacted.
+	// other credential-bearing headers redacted. A SessionTransport shows
+	// sealed messages as the SOAP they carry.
 	Debug io.Writer
+	// Proxy picks the HTTP proxy for a request; nil means
+	// http.ProxyFromEnvironment (HTTPS_PROXY, HTTP_PROXY, NO_PROXY).
+	Proxy func(*http.Request) (*url.URL, error)
+	// MaxConns bounds the connections a SessionTransport opens at once;
+	// 0 means DefaultMaxConns.
+	MaxConns int
+	// IdleTimeout is how long a SessionTransport keeps an idle connection;
+	// 0 means DefaultIdleTimeout.
+	IdleTimeout time.Duration
 }
 
 // HTTPTransport is the Transport over HTTP(S), built on go-retryablehttp.
@@ -119,54 +139,24 @@ func DefaultUserAgent() string {
 	return "cimjob/" + version
 }
 
-// NewHTTPTransport checks cfg and returns a transport. It returns an error
-// wrapping ErrUnencrypted when cfg would send a secret in the clear.
+// NewHTTPTransport checks cfg and returns a transport for authentication
+// that goes with each request (Basic, a client certificate, or none). It
+// returns an error wrapping ErrUnencrypted when cfg would send a secret in
+// the clear; for NTLMAuth use NewTransport, which picks a SessionTransport.
 func NewHTTPTransport(cfg HTTPConfig) (*HTTPTransport, error) {
-	u, err := url.Parse(cfg.URL)
+	cfg, u, err := normalizeConfig(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("wsman: bad service URL: %w", err)
+		return nil, err
 	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("wsman: service URL %q is not http or https", u.Redacted())
+	if _, ok := cfg.Auth.(sessionAuth); ok {
+		return nil, fmt.Errorf("wsman: %s authenticates a connection, not a request: use NewTransport", cfg.Auth.Scheme())
 	}
-	if u.Host == "" {
-		return nil, fmt.Errorf("wsman: service URL %q has no host", u.Redacted())
-	}
-	if u.User != nil {
-		// net/http would turn these into a Basic header behind our back.
-		return nil, fmt.Errorf("wsman: service URL %q carries credentials; put them in HTTPConfig.Auth", u.Redacted())
-	}
-	if cfg.Auth != nil && cfg.Auth.SendsSecretInClear() && u.Scheme == "http" && !cfg.AllowUnencrypted {
-		return nil, fmt.Errorf("%w: %s authentication to %s; use https or set AllowUnencrypted", ErrUnencrypted, cfg.Auth.Scheme(), u.Redacted())
-	}
-	if cfg.MaxBodySize <= 0 {
-		cfg.MaxBodySize = DefaultMaxBodySize
-	}
-	switch {
-	case cfg.Retries == 0:
-		cfg.Retries = DefaultRetries
-	case cfg.Retries < 0:
-		cfg.Retries = 0
-	}
-	if cfg.RetryWaitMin <= 0 {
-		cfg.RetryWaitMin = DefaultRetryWaitMin
-	}
-	if cfg.RetryWaitMax <= 0 {
-		cfg.RetryWaitMax = DefaultRetryWaitMax
-	}
-	cfg.RetryWaitMax = max(cfg.RetryWaitMax, cfg.RetryWaitMin)
-	if cfg.DialTimeout <= 0 {
-		cfg.DialTimeout = DefaultDialTimeout
-	}
-	if cfg.UserAgent == "" {
-		cfg.UserAgent = DefaultUserAgent()
-	}
-	tlsConfig := &tls.Config{MinVersion: tls.VersionTLS12}
-	if cfg.TLSConfig != nil {
-		tlsConfig = cfg.TLSConfig.Clone()
+	tlsConfig, err := clientTLSConfig(cfg)
+	if err != nil {
+		return nil, err
 	}
 	base := &http.Transport{
-		Proxy:               http.ProxyFromEnvironment,
+		Proxy:               cfg.Proxy,
 		DialContext:         (&net.Dialer{Timeout: cfg.DialTimeout, KeepAlive: 30 * time.Second}).DialContext,
 		TLSClientConfig:     tlsConfig,
 		TLSHandshakeTimeout: cfg.DialTimeout,
@@ -202,6 +192,79 @@ func NewHTTPTransport(cfg HTTPConfig) (*HTTPTransport, error) {
 	}, nil
 }
 
+// normalizeConfig checks the URL and the authentication against it, and
+// fills in defaults.
+func normalizeConfig(cfg HTTPConfig) (HTTPConfig, *url.URL, error) {
+	u, err := url.Parse(cfg.URL)
+	if err != nil {
+		return cfg, nil, fmt.Errorf("wsman: bad service URL: %w", err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return cfg, nil, fmt.Errorf("wsman: service URL %q is not http or https", u.Redacted())
+	}
+	if u.Host == "" {
+		return cfg, nil, fmt.Errorf("wsman: service URL %q has no host", u.Redacted())
+	}
+	if u.User != nil {
+		// net/http would turn these into a Basic header behind our back.
+		return cfg, nil, fmt.Errorf("wsman: service URL %q carries credentials; put them in HTTPConfig.Auth", u.Redacted())
+	}
+	if cfg.Auth != nil && cfg.Auth.SendsSecretInClear() && u.Scheme == "http" && !cfg.AllowUnencrypted {
+		return cfg, nil, fmt.Errorf("%w: %s authentication to %s; use https or set AllowUnencrypted", ErrUnencrypted, cfg.Auth.Scheme(), u.Redacted())
+	}
+	if _, ok := certificateOf(cfg.Auth); ok && u.Scheme != "https" {
+		return cfg, nil, fmt.Errorf("wsman: certificate authentication needs an https URL, not %s", u.Redacted())
+	}
+	if cfg.MaxBodySize <= 0 {
+		cfg.MaxBodySize = DefaultMaxBodySize
+	}
+	switch {
+	case cfg.Retries == 0:
+		cfg.Retries = DefaultRetries
+	case cfg.Retries < 0:
+		cfg.Retries = 0
+	}
+	if cfg.RetryWaitMin <= 0 {
+		cfg.RetryWaitMin = DefaultRetryWaitMin
+	}
+	if cfg.RetryWaitMax <= 0 {
+		cfg.RetryWaitMax = DefaultRetryWaitMax
+	}
+	cfg.RetryWaitMax = max(cfg.RetryWaitMax, cfg.RetryWaitMin)
+	if cfg.DialTimeout <= 0 {
+		cfg.DialTimeout = DefaultDialTimeout
+	}
+	if cfg.UserAgent == "" {
+		cfg.UserAgent = DefaultUserAgent()
+	}
+	if cfg.Proxy == nil {
+		cfg.Proxy = http.ProxyFromEnvironment
+	}
+	if cfg.MaxConns <= 0 {
+		cfg.MaxConns = DefaultMaxConns
+	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = DefaultIdleTimeout
+	}
+	return cfg, u, nil
+}
+
+// clientTLSConfig is cfg.TLSConfig (or a verifying default) with the
+// client certificate of a CertificateAuth added.
+func clientTLSConfig(cfg HTTPConfig) (*tls.Config, error) {
+	tc := &tls.Config{MinVersion: tls.VersionTLS12}
+	if cfg.TLSConfig != nil {
+		tc = cfg.TLSConfig.Clone()
+	}
+	if ca, ok := certificateOf(cfg.Auth); ok {
+		if len(ca.Cert.Certificate) == 0 {
+			return nil, errors.New("wsman: CertificateAuth has no certificate")
+		}
+		tc.Certificates = append(tc.Certificates, ca.Cert)
+	}
+	return tc, nil
+}
+
 // RoundTrip implements Transport.
 func (t *HTTPTransport) RoundTrip(ctx context.Context, envelope []byte) ([]byte, error) {
 	body, _, err := t.RoundTripStatus(ctx, envelope)
@@ -235,6 +298,16 @@ func (t *HTTPTransport) RoundTripStatus(ctx context.Context, envelope []byte) ([
 	if err != nil {
 		return nil, resp.StatusCode, err
 	}
+	scheme := ""
+	if t.cfg.Auth != nil {
+		scheme = t.cfg.Auth.Scheme()
+	}
+	return classifyReply(t.url, scheme, resp, body)
+}
+
+// classifyReply maps a reply to what Transport promises: the body for 200
+// and for a SOAP 500, *AuthError for 401, *HTTPError otherwise.
+func classifyReply(serviceURL, scheme string, resp *http.Response, body []byte) ([]byte, int, error) {
 	ct := resp.Header.Get("Content-Type")
 	switch {
 	case resp.StatusCode == http.StatusOK:
@@ -242,13 +315,10 @@ func (t *HTTPTransport) RoundTripStatus(ctx context.Context, envelope []byte) ([
 	case resp.StatusCode == http.StatusInternalServerError && isXMLContent(ct, body):
 		return body, resp.StatusCode, nil
 	case resp.StatusCode == http.StatusUnauthorized:
-		ae := &AuthError{URL: t.url, Offered: sanitizeChallenges(resp.Header.Values("WWW-Authenticate"))}
-		if t.cfg.Auth != nil {
-			ae.Scheme = t.cfg.Auth.Scheme()
-		}
+		ae := &AuthError{URL: serviceURL, Scheme: scheme, Offered: sanitizeChallenges(resp.Header.Values("WWW-Authenticate"))}
 		return nil, resp.StatusCode, ae
 	}
-	he := &HTTPError{URL: t.url, StatusCode: resp.StatusCode, Status: resp.Status, ContentType: ct, Snippet: snippet(body)}
+	he := &HTTPError{URL: serviceURL, StatusCode: resp.StatusCode, Status: resp.Status, ContentType: ct, Snippet: snippet(body)}
 	if isXMLContent(ct, body) {
 		he.Body = body
 	}
@@ -276,6 +346,11 @@ func (t *HTTPTransport) readBody(resp *http.Response) ([]byte, error) {
 
 // transportError names the phase that failed: dial, tls, or the op given.
 func (t *HTTPTransport) transportError(op string, err error) error {
+	return newTransportError(t.url, op, err)
+}
+
+// newTransportError names the phase that failed: dial, tls, or the op given.
+func newTransportError(serviceURL, op string, err error) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		err = ue.Err
@@ -295,7 +370,7 @@ func (t *HTTPTransport) transportError(op string, err error) error {
 	case errors.As(err, &netOp) && netOp.Op == "dial":
 		op = "dial"
 	}
-	return &TransportError{Op: op, URL: t.url, Err: err}
+	return &TransportError{Op: op, URL: serviceURL, Err: err}
 }
 
 // isXMLContent reports whether a reply is SOAP: by its Content-Type, or,

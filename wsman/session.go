@@ -1,0 +1,307 @@
+package wsman
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+)
+
+// SessionTransport is the Transport for authentication bound to a
+// connection (NTLMAuth): it keeps its own small pool of HTTP/1.1
+// connections, runs one handshake per connection, and then, over plain
+// HTTP, seals every envelope and unseals every reply with that
+// connection's context (MS-WSMV message encryption); over HTTPS it sends
+// them as they are, TLS protecting them, with the handshake bound to the
+// server's certificate (channel binding). It never sends an envelope
+// unsealed over plain HTTP.
+//
+// A connection carries one call at a time and its security context never
+// moves to another connection. A connection the service closed while
+// idle is replaced by a fresh, re-authenticated one; so is one whose
+// context the service dropped (a 401 to a sealed message), once per call.
+// Failed calls are retried, whole and on a fresh connection, when nothing
+// can have reached the service (the connection failed before the envelope
+// was written) or the service said it is busy (503, 429); never after a
+// fault or a refusal of credentials. A reply that never arrives after the
+// envelope was written is not resent, since the method may have run.
+//
+// Proxies: an https service is reached through an HTTP proxy with
+// CONNECT; an http service with absolute-form requests, which works only
+// with a proxy that keeps each client connection on one server connection
+// for Negotiate (Squid's connection pinning); https:// and SOCKS proxies
+// are not supported.
+//
+// It is safe for concurrent use; Close releases its idle connections.
+type SessionTransport struct {
+	cfg    HTTPConfig
+	url    *url.URL
+	urlStr string
+	auth   sessionAuth
+	seal   bool
+	tls    *tls.Config
+	debug  *debugTransport
+
+	slots chan struct{} // one per connection in use
+	mu    sync.Mutex
+	idle  []*sessConn // most recently used last
+
+	// onIdleClosed, for tests, is called when the watcher closes an idle
+	// connection the service dropped.
+	onIdleClosed func()
+}
+
+// NewTransport returns the transport cfg.Auth needs: a SessionTransport
+// for NTLMAuth, an HTTPTransport for BasicAuth, CertificateAuth or none.
+func NewTransport(cfg HTTPConfig) (StatusTransport, error) {
+	if _, ok := cfg.Auth.(sessionAuth); ok {
+		return NewSessionTransport(cfg)
+	}
+	return NewHTTPTransport(cfg)
+}
+
+// NewSessionTransport checks cfg, whose Auth must authenticate a
+// connection (NTLMAuth), and returns a transport. It opens no connection.
+func NewSessionTransport(cfg HTTPConfig) (*SessionTransport, error) {
+	cfg, u, err := normalizeConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	auth, ok := cfg.Auth.(sessionAuth)
+	if !ok {
+		return nil, fmt.Errorf("wsman: a SessionTransport needs NTLMAuth, not %T", cfg.Auth)
+	}
+	tc, err := clientTLSConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	t := &SessionTransport{
+		cfg:    cfg,
+		url:    u,
+		urlStr: u.String(),
+		auth:   auth,
+		seal:   u.Scheme == "http",
+		tls:    tc,
+		slots:  make(chan struct{}, cfg.MaxConns),
+	}
+	if cfg.Debug != nil {
+		t.debug = newDebugTransport(nil, cfg.Debug)
+	}
+	return t, nil
+}
+
+// Close closes the idle connections. Calls in flight finish; their
+// connections are closed as they end only if the transport is not used
+// again.
+func (t *SessionTransport) Close() error {
+	t.mu.Lock()
+	idle := t.idle
+	t.idle = nil
+	t.mu.Unlock()
+	for _, c := range idle {
+		c.conn.Close()
+	}
+	return nil
+}
+
+// RoundTrip implements Transport.
+func (t *SessionTransport) RoundTrip(ctx context.Context, envelope []byte) ([]byte, error) {
+	body, _, err := t.RoundTripStatus(ctx, envelope)
+	return body, err
+}
+
+// RoundTripStatus implements StatusTransport.
+func (t *SessionTransport) RoundTripStatus(ctx context.Context, envelope []byte) ([]byte, int, error) {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, DefaultCallTimeout)
+		defer cancel()
+	}
+	fresh, reauthenticated := false, false
+	for attempt := 0; ; {
+		r := t.try(ctx, envelope, fresh)
+		fresh = false
+		if r.err == nil {
+			return r.body, r.status, nil
+		}
+		switch {
+		case r.kept && !reauthenticated && (r.unauthorized || (r.connFailed && !r.sent)) && ctx.Err() == nil:
+			// The service dropped a kept connection or its context: one
+			// fresh, re-authenticated connection, without counting it as
+			// a retry.
+			reauthenticated, fresh = true, true
+			continue
+		case r.retryable && attempt < t.cfg.Retries && ctx.Err() == nil:
+			wait := backoff(t.cfg.RetryWaitMin, t.cfg.RetryWaitMax, attempt, r.resp)
+			attempt++
+			timer := time.NewTimer(wait)
+			select {
+			case <-timer.C:
+				fresh = true
+				continue
+			case <-ctx.Done():
+				timer.Stop()
+			}
+		}
+		return nil, r.status, r.err
+	}
+}
+
+// tryResult is the outcome of one attempt at a call.
+type tryResult struct {
+	body   []byte
+	status int
+	err    error
+	resp   *http.Response // the reply, for Retry-After
+	// kept is true when the attempt ran on a connection that had carried
+	// an earlier call.
+	kept bool
+	// sent is true once the envelope was written where the service may
+	// run it.
+	sent         bool
+	connFailed   bool
+	unauthorized bool
+	retryable    bool
+}
+
+// try makes one attempt: a connection (kept, unless fresh, or new and
+// authenticated), the envelope, the reply.
+func (t *SessionTransport) try(ctx context.Context, envelope []byte, fresh bool) (r tryResult) {
+	select {
+	case t.slots <- struct{}{}:
+	case <-ctx.Done():
+		return tryResult{err: newTransportError(t.urlStr, "wait for a connection", ctx.Err())}
+	}
+	defer func() { <-t.slots }()
+
+	c := t.kept(fresh)
+	r.kept = c != nil
+	if c == nil {
+		d, err := t.dial(ctx)
+		if err != nil {
+			return t.connFailure(ctx, r, "dial", ctxErrOr(ctx, err))
+		}
+		c = newSessConn(d)
+	}
+	keep := false
+	defer func() {
+		if keep {
+			t.mu.Lock()
+			t.idle = append(t.idle, c)
+			t.watchIdle(c)
+			t.mu.Unlock()
+		} else {
+			c.conn.Close()
+		}
+	}()
+
+	var (
+		x   exchangeResult
+		err error
+	)
+	if c.sec == nil {
+		x, r.sent, err = t.handshake(ctx, c, envelope)
+	}
+	if err == nil && (t.seal || x.resp == nil) {
+		// Sealed traffic goes after the handshake; over HTTPS the
+		// envelope rode on the handshake unless the connection was kept.
+		x, err = t.send(ctx, c, envelope)
+		r.sent = r.sent || x.wrote
+	}
+	if err != nil {
+		var ae *AuthError
+		var re *ResponseError
+		switch {
+		case errors.As(err, &ae):
+			r.err, r.unauthorized = err, true
+			return r
+		case errors.As(err, &re):
+			r.err = err
+			return r
+		}
+		return t.connFailure(ctx, r, "send", err)
+	}
+	r.resp = x.resp
+	r.body, r.status, r.err = classifyReply(t.urlStr, t.auth.Scheme(), x.resp, x.body)
+	if he, ok := r.err.(*HTTPError); ok && t.seal && !x.unsealed {
+		// Anyone on the path could have written an unsealed body: never
+		// read a fault out of it.
+		he.Body = nil
+	}
+	switch r.status {
+	case http.StatusServiceUnavailable, http.StatusTooManyRequests:
+		// Busy: the whole call again later, on a fresh connection.
+		r.retryable = true
+		return r
+	case http.StatusUnauthorized:
+		r.unauthorized = true
+		return r
+	}
+	keep = x.reusable
+	return r
+}
+
+// kept takes an idle connection that is still fit, most recent first;
+// nil when there is none or fresh is asked for.
+func (t *SessionTransport) kept(fresh bool) *sessConn {
+	if fresh {
+		return nil
+	}
+	for {
+		t.mu.Lock()
+		n := len(t.idle)
+		if n == 0 {
+			t.mu.Unlock()
+			return nil
+		}
+		c := t.idle[n-1]
+		t.idle = t.idle[:n-1]
+		t.mu.Unlock()
+		if t.take(c) {
+			return c
+		}
+	}
+}
+
+// connFailure records a connection that failed before a reply arrived.
+func (t *SessionTransport) connFailure(ctx context.Context, r tryResult, op string, err error) tryResult {
+	r.err = newTransportError(t.urlStr, op, err)
+	r.connFailed = true
+	r.retryable = !r.sent && connRetryable(ctx, err)
+	return r
+}
+
+// connRetryable reports whether a connection failure is worth a fresh
+// attempt: not once the context is done, not for a certificate or a name
+// that will not change, not for a proxy's refusal.
+func connRetryable(ctx context.Context, err error) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	var (
+		verifyErr *tls.CertificateVerificationError
+		authority x509.UnknownAuthorityError
+		hostname  x509.HostnameError
+		dnsErr    *net.DNSError
+		proxyErr  *ProxyError
+		ne        net.Error
+	)
+	switch {
+	case errors.As(err, &verifyErr), errors.As(err, &authority), errors.As(err, &hostname), errors.As(err, &proxyErr):
+		return false
+	case errors.As(err, &dnsErr):
+		return dnsErr.IsTemporary || dnsErr.IsTimeout
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return true
+	case errors.As(err, &ne):
+		return true
+	}
+	return false
+}
