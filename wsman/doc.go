@@ -7,4 +7,15 @@
 // *AuthError; anything else that keeps an answer from arriving as a
 // *TransportError, *HTTPError or *ResponseError. Every body read is capped
 // and every call has a deadline.
+//
+// NewTransport builds the transport an authentication mode needs:
+//
+//   - NTLMAuth: a SessionTransport. Over http:// (5985, Windows' default
+//     listener) one NTLM handshake per connection, then every message
+//     sealed (MS-WSMV message encryption); over https:// (5986) the
+//     handshake carries the certificate's channel bindings and TLS
+//     protects the messages.
+//   - BasicAuth: an HTTPTransport; over http:// only with AllowUnencrypted.
+//   - CertificateAuth: an HTTPTransport presenting a TLS client certificate
+//     (https:// only), which WinRM maps to an account.
 package wsman

@@ -149,6 +149,23 @@ func ExampleNewHTTPTransport() {
 	// Output: true
 }
 
+// NTLM, the default a Windows host accepts out of the box: over plain
+// HTTP every message is sealed; over HTTPS the handshake is bound to the
+// server's certificate.
+func ExampleNewTransport() {
+	t, err := wsman.NewTransport(wsman.HTTPConfig{
+		URL:  "http://hv01.example.com:5985/wsman",
+		Auth: wsman.NTLMAuth{Username: `CORP\operator`, Password: "secret"},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer t.(*wsman.SessionTransport).Close()
+	fmt.Printf("%T\n", t)
+	// Output: *wsman.SessionTransport
+}
+
 func ExampleRequest_Envelope() {
 	req := wsman.NewGet(exampleJobURI, wsman.Selector{Name: "InstanceID", Value: `a&b"c`})
 	env, err := req.Envelope(wsman.Headers{To: "http://hv01:5985/wsman", MessageID: "uuid:1"})

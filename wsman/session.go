@@ -49,9 +49,10 @@ type SessionTransport struct {
 	tls    *tls.Config
 	debug  *debugTransport
 
-	slots chan struct{} // one per connection in use
-	mu    sync.Mutex
-	idle  []*sessConn // most recently used last
+	slots  chan struct{} // one per connection in use
+	mu     sync.Mutex
+	idle   []*sessConn // most recently used last
+	closed bool
 
 	// onIdleClosed, for tests, is called when the watcher closes an idle
 	// connection the service dropped.
@@ -97,13 +98,13 @@ func NewSessionTransport(cfg HTTPConfig) (*SessionTransport, error) {
 	return t, nil
 }
 
-// Close closes the idle connections. Calls in flight finish; their
-// connections are closed as they end only if the transport is not used
-// again.
+// Close closes the idle connections, and those of calls in flight as the
+// calls end. The transport still works afterwards, without keeping
+// connections.
 func (t *SessionTransport) Close() error {
 	t.mu.Lock()
 	idle := t.idle
-	t.idle = nil
+	t.idle, t.closed = nil, true
 	t.mu.Unlock()
 	for _, c := range idle {
 		c.conn.Close()
@@ -192,14 +193,14 @@ func (t *SessionTransport) try(ctx context.Context, envelope []byte, fresh bool)
 	}
 	keep := false
 	defer func() {
-		if keep {
-			t.mu.Lock()
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		if keep && !t.closed {
 			t.idle = append(t.idle, c)
 			t.watchIdle(c)
-			t.mu.Unlock()
-		} else {
-			c.conn.Close()
+			return
 		}
+		c.conn.Close()
 	}()
 
 	var (

@@ -432,3 +432,28 @@ func callN(t *testing.T, c *Client, n int) {
 		}
 	}
 }
+
+func TestSessionUntrustedCertificate(t *testing.T) {
+	s, hs := startNTLMServer(t, true, false)
+	cfg := ntlmConfig(hs, ntlmPassword)
+	cfg.TLSConfig = nil // the system roots do not know the test server
+	_, err := newSession(t, cfg).RoundTrip(context.Background(), []byte("<env/>"))
+	var te *TransportError
+	if !errors.As(err, &te) || te.Op != "tls" {
+		t.Fatalf("err = %v, want a tls *TransportError", err)
+	}
+	if conns, _, _ := s.counts(); conns != 1 {
+		t.Errorf("%d connections, want 1 (a bad certificate is not retried)", conns)
+	}
+}
+
+func TestSessionClose(t *testing.T) {
+	s, hs := startNTLMServer(t, false, false)
+	tr := newSession(t, ntlmConfig(hs, ntlmPassword))
+	c := testClient(tr, hs.URL+"/wsman")
+	callN(t, c, 1)
+	tr.Close()
+	// Still usable, but each call now needs its own connection.
+	callN(t, c, 2)
+	wantCounts(t, s, 3, 3, 9)
+}
