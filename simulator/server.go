@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log"
 	"net"
 	"net/http"
 	"strings"
@@ -224,6 +225,7 @@ func (s *Server) listen(addr string, cfg *tls.Config) (string, error) {
 		MaxHeaderBytes:    64 << 10, // Windows' HTTP.sys allows 64 KiB of headers by default
 		ConnContext:       s.ConnContext,
 		ConnState:         s.connClosed,
+		ErrorLog:          log.New(logWriter(s.logf), "simulator: ", 0),
 	}
 	go s.httpSrv.Serve(ln) //nolint:errcheck // Serve returns ErrServerClosed on Close.
 	return scheme + "://" + ln.Addr().String() + "/wsman", nil
@@ -418,6 +420,17 @@ func (s *Server) count(f func(*Stats)) {
 	s.mu.Lock()
 	f(&s.stats)
 	s.mu.Unlock()
+}
+
+// logWriter sends the http.Server's own complaints (TLS handshake
+// errors, ...) to Logf, or nowhere.
+type logWriter func(string, ...any)
+
+func (l logWriter) Write(p []byte) (int, error) {
+	if l != nil {
+		l("%s", strings.TrimRight(string(p), "\n"))
+	}
+	return len(p), nil
 }
 
 func (s *Server) logRequest(r *http.Request, format string, args ...any) {

@@ -1,0 +1,180 @@
+package simulator
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// These tests drive the simulator with pywinrm (Debian's python3-winrm), a
+// WinRM client nobody here wrote: if it completes sealed and HTTPS
+// exchanges with the simulator, the simulator speaks as Windows does.
+
+// pywinrmMessage is the Message of job 01's Msvm_Error.
+const pywinrmMessage = "'web-01' failed to start. (Virtual machine ID 4764334D-E001-4176-82EE-5594EC9B530E)\n\n" +
+	"Not enough memory in the system to start the virtual machine 'web-01' with ram size 16384 megabytes. " +
+	"(Virtual machine ID 4764334D-E001-4176-82EE-5594EC9B530E)"
+
+// needPywinrm returns the Python that has pywinrm: it skips without one on
+// a developer machine and fails in CI, whose set-up installs it.
+func needPywinrm(t *testing.T) string {
+	t.Helper()
+	py := "/usr/bin/python3" // Debian's, where python3-winrm installs
+	if _, err := os.Stat(py); err != nil {
+		py = "python3"
+	}
+	if out, err := exec.Command(py, "-c", "import winrm").CombinedOutput(); err != nil {
+		if os.Getenv("CI") == "" {
+			t.Skipf("pywinrm not available (%v: %s); apt-get install python3-winrm", err, out)
+		}
+		t.Fatalf("pywinrm not available in CI: %v: %s", err, out)
+	}
+	return py
+}
+
+type pywinrmResult struct {
+	Replies  []string `json:"replies"`
+	Messages []string `json:"messages"`
+}
+
+// runPywinrm runs testdata/pywinrm/send.py, bounded in time (no timing is
+// asserted), and returns its report or the exit error with stderr.
+func runPywinrm(t *testing.T, py string, args ...string) (pywinrmResult, []byte, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, py, append([]string{"testdata/pywinrm/send.py"}, args...)...)
+	// ntlm-auth hashes with MD4, which OpenSSL 3 only has in its legacy provider.
+	conf, err := filepath.Abs("../internal/msgenc/testdata/openssl-legacy.cnf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// No proxy from the environment may stand between pywinrm and loopback.
+	cmd.Env = append(os.Environ(), "OPENSSL_CONF="+conf, "NO_PROXY=*", "no_proxy=*")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return pywinrmResult{}, stderr.Bytes(), err
+	}
+	var res pywinrmResult
+	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil {
+		t.Fatalf("pywinrm output %q: %v", stdout.Bytes(), err)
+	}
+	return res, stderr.Bytes(), nil
+}
+
+func checkPywinrmReplies(t *testing.T, res pywinrmResult, n int) {
+	t.Helper()
+	if len(res.Replies) != n || len(res.Messages) != n {
+		t.Fatalf("%d replies, %d messages; want %d", len(res.Replies), len(res.Messages), n)
+	}
+	for i, r := range res.Replies {
+		rep := parseReply(t, []byte(r))
+		if rep.relatesTo != "uuid:7D1C2E3F-4A5B-4C6D-8E9F-0A1B2C3D4E5F" || rep.body == nil || rep.body.Tag != "GetError_OUTPUT" {
+			t.Errorf("reply %d: RelatesTo %q, body %v", i, rep.relatesTo, rep.body)
+		}
+		if res.Messages[i] != pywinrmMessage {
+			t.Errorf("reply %d: pywinrm read Message %q", i, res.Messages[i])
+		}
+	}
+}
+
+// NTLM with message encryption over HTTP against the host as installed.
+func TestPywinrmSealedNTLM(t *testing.T) {
+	py := needPywinrm(t)
+	s, url := startSim(t, "windows-default.json")
+	const calls = 3
+	res, stderr, err := runPywinrm(t, py, "ntlm", url, "testdata/pywinrm/geterror.xml", "3", `user=HV03\demo`, "password=demo-password")
+	if err != nil {
+		t.Fatalf("pywinrm: %v\n%s", err, stderr)
+	}
+	checkPywinrmReplies(t, res, calls)
+	st := s.Stats()
+	if st.Connections != 1 || st.Handshakes != 1 || st.Sealed != calls || st.Unencrypted != 0 || st.Conns[0].User != `HV03\demo` {
+		t.Errorf("connections %d, handshakes %d, sealed %d, unencrypted %d, conns %+v", st.Connections, st.Handshakes, st.Sealed, st.Unencrypted, st.Conns)
+	}
+}
+
+func TestPywinrmWrongPassword(t *testing.T) {
+	py := needPywinrm(t)
+	s, url := startSim(t, "windows-default.json")
+	_, stderr, err := runPywinrm(t, py, "ntlm", url, "testdata/pywinrm/geterror.xml", "1", "user=demo", "password=wrong")
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 3 {
+		t.Fatalf("want InvalidCredentialsError (exit 3), got %v\n%s", err, stderr)
+	}
+	if st := s.Stats(); st.HandshakesFailed != 1 || st.Sealed != 0 {
+		t.Errorf("failed handshakes %d, sealed %d", st.HandshakesFailed, st.Sealed)
+	}
+}
+
+// writeTrust writes the simulator's CA for pywinrm to trust.
+func writeTrust(t *testing.T, s *Server) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(path, s.CertPEM(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// Basic, NTLM with channel bindings and client certificates over HTTPS
+// against the hardened host, pywinrm checking the server certificate
+// against CertPEM.
+func TestPywinrmHTTPS(t *testing.T) {
+	py := needPywinrm(t)
+	ca := newTestCA(t, "client CA")
+	s, url, _ := startTLSSim(t, "hardened.json", ca.cert)
+	trust := writeTrust(t, s)
+	dir := t.TempDir()
+	cert := ca.issue(t, "ops@corp.example")
+	key, err := x509.MarshalPKCS8PrivateKey(cert.PrivateKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certPath, keyPath := filepath.Join(dir, "client.pem"), filepath.Join(dir, "client.key")
+	if err := os.WriteFile(certPath, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyPath, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: key}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		mode string
+		args []string
+	}{
+		{"basic", []string{"user=demo", "password=demo-password"}},
+		{"ntlm-https", []string{`user=HV05\demo`, "password=demo-password"}},
+		{"certificate", []string{"cert=" + certPath, "key=" + keyPath}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.mode, func(t *testing.T) {
+			args := append([]string{tt.mode, url, "testdata/pywinrm/geterror.xml", "2", "ca=" + trust}, tt.args...)
+			res, stderr, err := runPywinrm(t, py, args...)
+			if err != nil {
+				t.Fatalf("pywinrm: %v\n%s", err, stderr)
+			}
+			checkPywinrmReplies(t, res, 2)
+		})
+	}
+	st := s.Stats()
+	// NTLM over HTTPS passed the Strict channel-binding check; nothing was sealed.
+	if st.Handshakes != 1 || st.HandshakesFailed != 0 || st.Sealed != 0 || st.Actions[hvURI+"/GetError"] != 6 {
+		t.Errorf("handshakes %d (failed %d), sealed %d, actions %v", st.Handshakes, st.HandshakesFailed, st.Sealed, st.Actions)
+	}
+	// pywinrm must refuse the simulator when it does not trust its CA.
+	_, stderr, err := runPywinrm(t, py, "basic", url, "testdata/pywinrm/geterror.xml", "1", "user=demo", "password=demo-password",
+		"ca="+filepath.Join(dir, "client.pem"))
+	if err == nil || !strings.Contains(string(stderr), "CERTIFICATE_VERIFY_FAILED") {
+		t.Errorf("pywinrm trusted an unknown CA: %v\n%s", err, stderr)
+	}
+}
