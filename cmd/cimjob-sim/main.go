@@ -2,18 +2,26 @@
 // simulated Windows Hyper-V host whose jobs failed (or misbehave) in known
 // ways, for trying cimjob without a Windows host.
 //
-//	cimjob-sim [--listen 127.0.0.1:5985] [--scenario default.json] [--fixtures DIR]
+//	cimjob-sim [--listen ADDR] [--scenario default.json] [--fixtures DIR]
+//	           [--tls [--cert-out FILE] [--client-ca FILE]] [-v]
+//
+// With --tls it serves HTTPS (default 127.0.0.1:5986) with a certificate
+// made at start and writes the CA to trust to --cert-out.
 package main
 
 import (
 	"context"
+	"crypto/x509"
+	"encoding/pem"
 	"flag"
 	"fmt"
 	"io"
 	"log"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"sort"
+	"strings"
 	"syscall"
 
 	"github.com/cimjob/cimjob/simulator"
@@ -29,10 +37,13 @@ func main() {
 func run(args []string, stdout, stderr io.Writer) error {
 	fl := flag.NewFlagSet("cimjob-sim", flag.ContinueOnError)
 	fl.SetOutput(stderr)
-	listen := fl.String("listen", "127.0.0.1:5985", "address to listen on")
+	listen := fl.String("listen", "", "address to listen on (default 127.0.0.1:5985, or 127.0.0.1:5986 with --tls)")
 	scenario := fl.String("scenario", "default.json", "scenario file in the fixtures' scenarios/ directory")
 	dir := fl.String("fixtures", "", "fixtures directory (holding responses/ and scenarios/); default: the built-in fixtures")
 	verbose := fl.Bool("v", false, "log every request to stderr")
+	useTLS := fl.Bool("tls", false, "serve HTTPS with a certificate made at start")
+	certOut := fl.String("cert-out", "", "with --tls: where to write the CA certificate to trust (default: cimjob-sim-ca.pem in the temporary directory)")
+	clientCA := fl.String("client-ca", "", "with --tls: PEM file of CAs whose client certificates the host accepts for certificate mapping")
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
@@ -46,24 +57,92 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if *verbose {
 		opt.Logf = log.New(stderr, "", log.LstdFlags).Printf
 	}
+	l := listener{addr: *listen, tls: *useTLS, certOut: *certOut}
+	if !l.tls && (l.certOut != "" || *clientCA != "") {
+		return fmt.Errorf("--cert-out and --client-ca need --tls")
+	}
+	if l.addr == "" {
+		l.addr = "127.0.0.1:5985"
+		if l.tls {
+			l.addr = "127.0.0.1:5986"
+		}
+	}
+	if l.tls && l.certOut == "" {
+		l.certOut = filepath.Join(os.TempDir(), "cimjob-sim-ca.pem")
+	}
+	if *clientCA != "" {
+		cas, err := readCerts(*clientCA)
+		if err != nil {
+			return err
+		}
+		opt.ClientCAs = cas
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return serve(ctx, opt, *listen, *dir, stdout, nil)
+	return serve(ctx, opt, l, *dir, stdout, nil)
+}
+
+// listener says where and how to serve.
+type listener struct {
+	addr    string
+	tls     bool
+	certOut string // with tls: where the CA to trust is written
+}
+
+// readCerts reads the certificates of a PEM file (bounded: a CA bundle).
+func readCerts(path string) ([]*x509.Certificate, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, 1<<20+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > 1<<20 {
+		return nil, fmt.Errorf("%s: larger than 1 MiB", path)
+	}
+	var out []*x509.Certificate
+	for block, rest := pem.Decode(data); block != nil; block, rest = pem.Decode(rest) {
+		if block.Type != "CERTIFICATE" {
+			continue
+		}
+		c, err := x509.ParseCertificate(block.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		out = append(out, c)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s: no PEM certificate", path)
+	}
+	return out, nil
 }
 
 // serve starts the simulator, prints how to reach it and serves until ctx
 // ends. ready, if not nil, receives the URL once the banner is out.
-func serve(ctx context.Context, opt simulator.Options, listen, dir string, out io.Writer, ready chan<- string) error {
+func serve(ctx context.Context, opt simulator.Options, l listener, dir string, out io.Writer, ready chan<- string) error {
 	s, err := simulator.New(opt)
 	if err != nil {
 		return err
 	}
-	url, err := s.Start(listen)
+	var url string
+	if l.tls {
+		url, err = s.StartTLS(l.addr)
+	} else {
+		url, err = s.Start(l.addr)
+	}
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	printBanner(out, s, url, opt.Scenario, dir)
+	if l.tls {
+		if err := os.WriteFile(l.certOut, s.CertPEM(), 0o644); err != nil {
+			return fmt.Errorf("writing the CA certificate: %w", err)
+		}
+	}
+	printBanner(out, s, opt, url, dir, l)
 	if ready != nil {
 		ready <- url
 	}
@@ -72,8 +151,8 @@ func serve(ctx context.Context, opt simulator.Options, listen, dir string, out i
 	return s.Close()
 }
 
-func printBanner(out io.Writer, s *simulator.Server, url, scenario, dir string) {
-	sc := s.Scenario()
+func printBanner(out io.Writer, s *simulator.Server, opt simulator.Options, url, dir string, l listener) {
+	sc, scenario := s.Scenario(), opt.Scenario
 	src := "built-in fixtures"
 	if dir != "" {
 		src = dir
@@ -81,15 +160,71 @@ func printBanner(out io.Writer, s *simulator.Server, url, scenario, dir string) 
 	fmt.Fprintf(out, "cimjob-sim: simulating %s (%s, scenario %s)\n", sc.Host, src, scenario)
 	fmt.Fprintf(out, "  %s\n", sc.Description)
 	fmt.Fprintf(out, "URL:   %s\n", url)
+	if l.tls {
+		fmt.Fprintf(out, "CA:    %s (the certificate to trust: cimjob --ca-file %s)\n", l.certOut, l.certOut)
+	}
 	for _, u := range sortedUsers(sc.Users) {
-		fmt.Fprintf(out, "User:  %s (Basic; its password is in scenarios/%s)\n", u, scenario)
+		fmt.Fprintf(out, "User:  %s (its password is in scenarios/%s)\n", u, scenario)
+	}
+	fmt.Fprintf(out, "Auth:\n")
+	for _, m := range authModes(sc, l.tls, len(opt.ClientCAs) > 0) {
+		fmt.Fprintf(out, "  %s\n", m)
 	}
 	fmt.Fprintf(out, "Jobs:\n")
 	for _, j := range s.Jobs() {
 		fmt.Fprintf(out, "  %-6s %s  %s\n", j.Profile, j.InstanceID, j.Title)
 	}
-	fmt.Fprintf(out, "Point cimjob at %s with Basic authentication; this is plain HTTP, so cimjob must be allowed to send unencrypted.\n", url)
 	fmt.Fprintf(out, "Stop with Ctrl-C.\n")
+}
+
+// authModes says which of cimjob's --auth modes the host accepts on this
+// listener, and which it refuses, the way the scenario configures it.
+func authModes(sc *simulator.Scenario, https, clientCAs bool) []string {
+	enabled := func(scheme string) bool {
+		for _, x := range sc.AuthSchemes {
+			if strings.EqualFold(x, scheme) {
+				return true
+			}
+		}
+		return len(sc.AuthSchemes) == 0 && scheme == "Basic"
+	}
+	var out []string
+	if enabled("Negotiate") {
+		switch {
+		case https && strings.EqualFold(sc.CbtHardeningLevel, "strict"):
+			out = append(out, "ntlm         accepted; channel bindings required (CbtHardeningLevel=Strict)")
+		case https:
+			out = append(out, "ntlm         accepted")
+		case sc.AllowUnencrypted:
+			out = append(out, "ntlm         accepted, messages sealed or plain")
+		default:
+			out = append(out, "ntlm         accepted; every message must be sealed (AllowUnencrypted=false)")
+		}
+	}
+	if enabled("Kerberos") {
+		out = append(out, "kerberos     offered, but refused: the simulator has no Kerberos acceptor built in")
+	}
+	switch {
+	case !enabled("Basic"):
+		out = append(out, "basic        refused (Basic is disabled)")
+	case https:
+		out = append(out, "basic        accepted")
+	case sc.AllowUnencrypted:
+		out = append(out, "basic        accepted over plain HTTP (AllowUnencrypted=true: cimjob needs --allow-unencrypted)")
+	default:
+		out = append(out, "basic        refused on HTTP (AllowUnencrypted=false); serve with --tls")
+	}
+	if enabled("Certificate") {
+		switch {
+		case https && clientCAs:
+			out = append(out, fmt.Sprintf("certificate  accepted for %d certificate mapping(s) by UPN", len(sc.CertMappings)))
+		case https:
+			out = append(out, "certificate  refused: no client CA to verify certificates with (--client-ca)")
+		default:
+			out = append(out, "certificate  needs HTTPS; serve with --tls")
+		}
+	}
+	return out
 }
 
 func sortedUsers(m map[string]string) []string {

@@ -3,7 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -35,7 +39,7 @@ func TestServePrintsAndStops(t *testing.T) {
 	done := make(chan error, 1)
 	ready := make(chan string, 1)
 	go func() {
-		done <- serve(ctx, simulator.Options{Scenario: "default.json"}, "127.0.0.1:0", "", &out, ready)
+		done <- serve(ctx, simulator.Options{Scenario: "default.json"}, listener{addr: "127.0.0.1:0"}, "", &out, ready)
 	}()
 	var url string
 	select {
@@ -44,7 +48,8 @@ func TestServePrintsAndStops(t *testing.T) {
 		t.Fatalf("serve returned early: %v\n%s", err, out.String())
 	}
 	text := out.String()
-	for _, want := range []string{"HV01.corp.example", "User:  demo (Basic; its password is in scenarios/default.json)",
+	for _, want := range []string{"HV01.corp.example", "User:  demo (its password is in scenarios/default.json)",
+		"ntlm         accepted, messages sealed or plain", "basic        accepted over plain HTTP (AllowUnencrypted=true: cimjob needs --allow-unencrypted)",
 		"5F1E2D3C-4B5A-4000-8000-000000000001  Start of VM 'web-01' failed", "msps   9D8C7B6A-5E4F-4000-8000-000000000002"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("banner lacks %q:\n%s", want, text)
@@ -67,9 +72,80 @@ func TestServePrintsAndStops(t *testing.T) {
 	}
 }
 
+// --tls serves HTTPS with a certificate whose CA lands in --cert-out: a
+// client trusting only that file gets through TLS, and Basic is accepted.
+func TestServeTLS(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var out syncBuffer
+	done := make(chan error, 1)
+	ready := make(chan string, 1)
+	certOut := filepath.Join(t.TempDir(), "ca.pem")
+	go func() {
+		done <- serve(ctx, simulator.Options{Scenario: "hardened.json"}, listener{addr: "127.0.0.1:0", tls: true, certOut: certOut}, "", &out, ready)
+	}()
+	var url string
+	select {
+	case url = <-ready:
+	case err := <-done:
+		t.Fatalf("serve returned early: %v\n%s", err, out.String())
+	}
+	text := out.String()
+	for _, want := range []string{"URL:   https://127.0.0.1:", "CA:    " + certOut, "basic        accepted\n",
+		"ntlm         accepted; channel bindings required (CbtHardeningLevel=Strict)", "certificate  refused: no client CA to verify certificates with (--client-ca)"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("banner lacks %q:\n%s", want, text)
+		}
+	}
+	cas, err := readCerts(certOut)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(cas[0])
+	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}
+	defer tr.CloseIdleConnections()
+	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader("<x/>"))
+	req.Header.Set("Content-Type", "application/soap+xml;charset=UTF-8")
+	req.SetBasicAuth("demo", "demo-password")
+	resp, err := (&http.Client{Transport: tr}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	// Authenticated: the malformed envelope gets a SOAP fault, not a 401.
+	if resp.StatusCode != http.StatusInternalServerError {
+		t.Errorf("status %d", resp.StatusCode)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("serve: %v", err)
+	}
+}
+
+// The out-of-the-box host on HTTP: NTLM with sealing only, Basic refused.
+func TestAuthModesWindowsDefault(t *testing.T) {
+	s, err := simulator.New(simulator.Options{Scenario: "windows-default.json"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(authModes(s.Scenario(), false, false), "\n")
+	want := "ntlm         accepted; every message must be sealed (AllowUnencrypted=false)\n" +
+		"basic        refused (Basic is disabled)"
+	if got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
+
 func TestRunRejectsBadFlags(t *testing.T) {
 	var out bytes.Buffer
-	for _, args := range [][]string{{"--nope"}, {"extra"}, {"--scenario", "missing.json", "--listen", "127.0.0.1:0"}} {
+	dir := t.TempDir()
+	notPEM := filepath.Join(dir, "x.pem")
+	if err := os.WriteFile(notPEM, []byte("nothing"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"--nope"}, {"extra"}, {"--scenario", "missing.json", "--listen", "127.0.0.1:0"},
+		{"--cert-out", filepath.Join(dir, "ca.pem")}, {"--tls", "--client-ca", notPEM, "--listen", "127.0.0.1:0"},
+		{"--tls", "--client-ca", filepath.Join(dir, "missing.pem"), "--listen", "127.0.0.1:0"}} {
 		if err := run(args, &out, &out); err == nil {
 			t.Errorf("%v: no error", args)
 		}
