@@ -33,20 +33,33 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func TestServePrintsAndStops(t *testing.T) {
+// startServe runs serve in the background until stop, which checks that
+// it ended cleanly.
+func startServe(t *testing.T, scenario string, l listener) (url string, out *syncBuffer, stop func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	var out syncBuffer
+	out = &syncBuffer{}
 	done := make(chan error, 1)
 	ready := make(chan string, 1)
 	go func() {
-		done <- serve(ctx, simulator.Options{Scenario: "default.json"}, listener{addr: "127.0.0.1:0"}, "", &out, ready)
+		done <- serve(ctx, simulator.Options{Scenario: scenario}, l, "", out, ready)
 	}()
-	var url string
 	select {
 	case url = <-ready:
 	case err := <-done:
+		cancel()
 		t.Fatalf("serve returned early: %v\n%s", err, out.String())
 	}
+	return url, out, func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	}
+}
+
+func TestServePrintsAndStops(t *testing.T) {
+	url, out, stop := startServe(t, "default.json", listener{addr: "127.0.0.1:0"})
 	text := out.String()
 	for _, want := range []string{"HV01.corp.example", "User:  demo (its password is in scenarios/default.json)",
 		"ntlm         accepted, messages sealed or plain", "basic        accepted over plain HTTP (AllowUnencrypted=true: cimjob needs --allow-unencrypted)",
@@ -66,29 +79,14 @@ func TestServePrintsAndStops(t *testing.T) {
 	if resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("status %d", resp.StatusCode)
 	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Errorf("serve: %v", err)
-	}
+	stop()
 }
 
 // --tls serves HTTPS with a certificate whose CA lands in --cert-out: a
 // client trusting only that file gets through TLS, and Basic is accepted.
 func TestServeTLS(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	var out syncBuffer
-	done := make(chan error, 1)
-	ready := make(chan string, 1)
 	certOut := filepath.Join(t.TempDir(), "ca.pem")
-	go func() {
-		done <- serve(ctx, simulator.Options{Scenario: "hardened.json"}, listener{addr: "127.0.0.1:0", tls: true, certOut: certOut}, "", &out, ready)
-	}()
-	var url string
-	select {
-	case url = <-ready:
-	case err := <-done:
-		t.Fatalf("serve returned early: %v\n%s", err, out.String())
-	}
+	url, out, stop := startServe(t, "hardened.json", listener{addr: "127.0.0.1:0", tls: true, certOut: certOut})
 	text := out.String()
 	for _, want := range []string{"URL:   https://127.0.0.1:", "CA:    " + certOut, "basic        accepted\n",
 		"ntlm         accepted; channel bindings required (CbtHardeningLevel=Strict)", "certificate  refused: no client CA to verify certificates with (--client-ca)"} {
@@ -116,10 +114,7 @@ func TestServeTLS(t *testing.T) {
 	if resp.StatusCode != http.StatusInternalServerError {
 		t.Errorf("status %d", resp.StatusCode)
 	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Errorf("serve: %v", err)
-	}
+	stop()
 }
 
 // The out-of-the-box host on HTTP: NTLM with sealing only, Basic refused.
