@@ -1,6 +1,7 @@
 package wsman
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"net/http"
@@ -24,11 +25,16 @@ var errConnectionAuth = errors.New("wsman: this authentication is bound to a con
 // internal types.
 type sessionAuth interface {
 	Authenticator
-	// newContext starts the initiator side of one handshake for one
-	// connection to host. bindings are the TLS channel bindings over HTTPS
-	// (nil over HTTP).
-	newContext(host string, bindings *ntlm.ChannelBindings) (gss.Context, error)
+	// mechanism prepares what every connection of one transport shares
+	// (for Kerberos, the login to the KDC); a SessionTransport calls it
+	// once, at its first connection.
+	mechanism(ctx context.Context) (newContext, error)
 }
+
+// newContext starts the initiator side of one handshake for one
+// connection to host. bindings are the TLS channel bindings over HTTPS
+// (nil over HTTP).
+type newContext func(ctx context.Context, host string, bindings *ntlm.ChannelBindings) (gss.Context, error)
 
 // NTLMAuth authenticates with NTLMv2 in the Negotiate scheme, as Windows
 // accepts it out of the box. Over plain HTTP every message is sealed with
@@ -57,17 +63,19 @@ func (NTLMAuth) Authorize(*http.Request) error { return errConnectionAuth }
 // the wire, and over HTTP the messages are sealed.
 func (NTLMAuth) SendsSecretInClear() bool { return false }
 
-func (a NTLMAuth) newContext(_ string, bindings *ntlm.ChannelBindings) (gss.Context, error) {
+func (a NTLMAuth) mechanism(context.Context) (newContext, error) {
 	if a.Username == "" {
 		return nil, errors.New("wsman: NTLM needs a user name")
 	}
 	domain, user := ntlm.SplitUserName(a.Username)
-	return gss.NewNTLMInitiator(ntlm.ClientConfig{
-		User: user, Domain: domain, Password: a.Password,
-		Workstation:     a.Workstation,
-		TargetSPN:       a.SPN,
-		ChannelBindings: bindings,
-	}), nil
+	return func(_ context.Context, _ string, bindings *ntlm.ChannelBindings) (gss.Context, error) {
+		return gss.NewNTLMInitiator(ntlm.ClientConfig{
+			User: user, Domain: domain, Password: a.Password,
+			Workstation:     a.Workstation,
+			TargetSPN:       a.SPN,
+			ChannelBindings: bindings,
+		}), nil
+	}, nil
 }
 
 // CertificateAuth authenticates with a TLS client certificate, which the

@@ -120,6 +120,7 @@ func TestNewTransportChecks(t *testing.T) {
 	}{
 		{"ntlm over http", HTTPConfig{URL: "http://h:5985/wsman", Auth: ntlmAuth}, "*wsman.SessionTransport", ""},
 		{"ntlm pointer over https", HTTPConfig{URL: "https://h:5986/wsman", Auth: &ntlmAuth}, "*wsman.SessionTransport", ""},
+		{"kerberos over http", HTTPConfig{URL: "http://h:5985/wsman", Auth: KerberosAuth{SPN: "HTTP/h.example"}}, "*wsman.SessionTransport", ""},
 		{"basic over https", HTTPConfig{URL: "https://h:5986/wsman", Auth: BasicAuth{}}, "*wsman.HTTPTransport", ""},
 		{"basic over http", HTTPConfig{URL: "http://h:5985/wsman", Auth: BasicAuth{}}, "", "in the clear"},
 		{"certificate over http", HTTPConfig{URL: "http://h:5985/wsman", Auth: CertificateAuth{Cert: tls.Certificate{Certificate: [][]byte{{1}}}}}, "", "needs an https URL"},

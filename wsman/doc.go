@@ -15,6 +15,9 @@
 //     sealed (MS-WSMV message encryption); over https:// (5986) the
 //     handshake carries the certificate's channel bindings and TLS
 //     protects the messages.
+//   - KerberosAuth: a SessionTransport too, with SPNEGO Kerberos (mutual
+//     authentication; credentials from a password, a keytab or a cache);
+//     sealed over http:// with RFC 4121 wrap tokens.
 //   - BasicAuth: an HTTPTransport; over http:// only with AllowUnencrypted.
 //   - CertificateAuth: an HTTPTransport presenting a TLS client certificate
 //     (https:// only), which WinRM maps to an account.

@@ -15,7 +15,7 @@ import (
 )
 
 // SessionTransport is the Transport for authentication bound to a
-// connection (NTLMAuth): it keeps its own small pool of HTTP/1.1
+// connection (NTLMAuth, KerberosAuth): it keeps its own small pool of HTTP/1.1
 // connections, runs one handshake per connection, and then, over plain
 // HTTP, seals every envelope and unseals every reply with that
 // connection's context (MS-WSMV message encryption); over HTTPS it sends
@@ -49,7 +49,11 @@ type SessionTransport struct {
 	tls    *tls.Config
 	debug  *debugTransport
 
-	slots  chan struct{} // one per connection in use
+	slots chan struct{} // one per connection in use
+	// mechMu guards mech, made at the first connection.
+	mechMu sync.Mutex
+	mech   newContext
+
 	mu     sync.Mutex
 	idle   []*sessConn // most recently used last
 	closed bool
@@ -60,7 +64,8 @@ type SessionTransport struct {
 }
 
 // NewTransport returns the transport cfg.Auth needs: a SessionTransport
-// for NTLMAuth, an HTTPTransport for BasicAuth, CertificateAuth or none.
+// for NTLMAuth and KerberosAuth, an HTTPTransport for BasicAuth,
+// CertificateAuth or none.
 func NewTransport(cfg HTTPConfig) (StatusTransport, error) {
 	if _, ok := cfg.Auth.(sessionAuth); ok {
 		return NewSessionTransport(cfg)
@@ -69,7 +74,8 @@ func NewTransport(cfg HTTPConfig) (StatusTransport, error) {
 }
 
 // NewSessionTransport checks cfg, whose Auth must authenticate a
-// connection (NTLMAuth), and returns a transport. It opens no connection.
+// connection (NTLMAuth, KerberosAuth), and returns a transport. It opens
+// no connection and, for Kerberos, logs in at the first call.
 func NewSessionTransport(cfg HTTPConfig) (*SessionTransport, error) {
 	cfg, u, err := normalizeConfig(cfg)
 	if err != nil {
@@ -77,7 +83,7 @@ func NewSessionTransport(cfg HTTPConfig) (*SessionTransport, error) {
 	}
 	auth, ok := cfg.Auth.(sessionAuth)
 	if !ok {
-		return nil, fmt.Errorf("wsman: a SessionTransport needs NTLMAuth, not %T", cfg.Auth)
+		return nil, fmt.Errorf("wsman: a SessionTransport needs NTLMAuth or KerberosAuth, not %T", cfg.Auth)
 	}
 	tc, err := clientTLSConfig(cfg)
 	if err != nil {
@@ -185,6 +191,12 @@ func (t *SessionTransport) try(ctx context.Context, envelope []byte, fresh bool)
 	c := t.kept(fresh)
 	r.kept = c != nil
 	if c == nil {
+		// Credentials first (a Kerberos login): no connection for a
+		// client that cannot authenticate.
+		if _, err := t.mechanism(ctx); err != nil {
+			r.err, r.unauthorized = &AuthError{URL: t.urlStr, Scheme: t.auth.Scheme(), Err: err}, true
+			return r
+		}
 		d, err := t.dial(ctx)
 		if err != nil {
 			return t.connFailure(ctx, r, "dial", ctxErrOr(ctx, err))
@@ -247,6 +259,21 @@ func (t *SessionTransport) try(ctx context.Context, envelope []byte, fresh bool)
 	}
 	keep = x.reusable
 	return r
+}
+
+// mechanism returns the transport's context factory, preparing it on
+// first use; a failure is not kept, so that a later call tries again.
+func (t *SessionTransport) mechanism(ctx context.Context) (newContext, error) {
+	t.mechMu.Lock()
+	defer t.mechMu.Unlock()
+	if t.mech == nil {
+		m, err := t.auth.mechanism(ctx)
+		if err != nil {
+			return nil, err
+		}
+		t.mech = m
+	}
+	return t.mech, nil
 }
 
 // kept takes an idle connection that is still fit, most recent first;

@@ -28,7 +28,11 @@ const sealOverhead = 4 << 10
 func (t *SessionTransport) handshake(ctx context.Context, c *sessConn, envelope []byte) (x exchangeResult, sent bool, err error) {
 	scheme := t.auth.Scheme()
 	fail := func(cause error) error { return &AuthError{URL: t.urlStr, Scheme: scheme, Err: cause} }
-	sec, err := t.auth.newContext(t.url.Hostname(), c.bindings)
+	mech, err := t.mechanism(ctx)
+	if err != nil {
+		return x, false, fail(err)
+	}
+	sec, err := mech(ctx, t.url.Hostname(), c.bindings)
 	if err != nil {
 		return x, false, fail(err)
 	}
