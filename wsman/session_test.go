@@ -457,3 +457,40 @@ func TestSessionClose(t *testing.T) {
 	callN(t, c, 2)
 	wantCounts(t, s, 3, 3, 9)
 }
+
+func TestChallengeToken(t *testing.T) {
+	tests := []struct {
+		values []string
+		want   string
+		err    bool
+	}{
+		{[]string{"Negotiate TlRMTVNTUAAC"}, "NTLMSSP\x00\x02", false},
+		{[]string{"Negotiate", `Basic realm="WSMAN"`}, "", false},
+		{[]string{`Basic realm="WSMAN", Negotiate TlRMTVNTUAAC`}, "NTLMSSP\x00\x02", false},
+		{[]string{"negotiate TlRMTVNTUAAC"}, "NTLMSSP\x00\x02", false},
+		{[]string{"Kerberos TlRMTVNTUAAC"}, "", false},
+		{[]string{"Negotiate !!!"}, "", true},
+		{nil, "", false},
+	}
+	for _, tt := range tests {
+		got, err := challengeToken(http.Header{"Www-Authenticate": tt.values}, "Negotiate")
+		if string(got) != tt.want || (err != nil) != tt.err {
+			t.Errorf("%q: %q, %v", tt.values, got, err)
+		}
+	}
+}
+
+func FuzzChallengeToken(f *testing.F) {
+	for _, seed := range []string{"Negotiate TlRMTVNTUAAC", `Negotiate, Basic realm="x"`, "Negotiate =", "Negotiate a,b"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		b, err := challengeToken(http.Header{"Www-Authenticate": {v}}, "Negotiate")
+		if err != nil && b != nil {
+			t.Errorf("token and error both returned for %q", v)
+		}
+		if len(b) > len(v) {
+			t.Errorf("token of %d bytes from a %d-byte header", len(b), len(v))
+		}
+	})
+}
