@@ -10,6 +10,18 @@
 // fixture each call returns; jobs can be told to misbehave (hang, truncate,
 // stream a huge body, send an entity bomb, drop the connection, ...).
 //
-// Use New and Start for a loopback server, or mount the Server (an
-// http.Handler) anywhere. The cimjob-sim command runs one standalone.
+// It authenticates as the scenario's host is configured: Negotiate (NTLMv2,
+// one handshake per TCP connection, then every message on HTTP sealed with
+// that connection's context in the MS-WSMV multipart/encrypted framing),
+// Basic, and client certificates mapped by UPN over HTTPS; Kerberos plugs
+// in through Options.NewAcceptor. AllowUnencrypted=false refuses plain
+// messages on HTTP (HTTP 500) and Basic on HTTP (401), as Windows does.
+// Stats count connections, handshakes and sealed messages, per connection
+// too, so that clients can show one handshake per connection.
+//
+// Use New and Start (HTTP) or StartTLS (HTTPS, with a certificate made at
+// start whose CA CertPEM returns) for a loopback server, or mount the
+// Server (an http.Handler) anywhere, installing ConnContext for
+// per-connection authentication. The cimjob-sim command runs one
+// standalone.
 package simulator

@@ -22,7 +22,13 @@ const (
 // startSim starts a loopback simulator for one test.
 func startSim(t *testing.T, scenario string) (*Server, string) {
 	t.Helper()
-	s, err := New(Options{Scenario: scenario, Logf: t.Logf})
+	return startSimWith(t, Options{Scenario: scenario, Logf: t.Logf})
+}
+
+// startSimWith starts a loopback HTTP simulator with opt for one test.
+func startSimWith(t *testing.T, opt Options) (*Server, string) {
+	t.Helper()
+	s, err := New(opt)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -309,15 +309,7 @@ func c2(t *testing.T, r rawReply) rawReply {
 // A hostile job misbehaves on a sealed connection too; the huge reply
 // declares more than any client accepts.
 func TestSealedHuge(t *testing.T) {
-	s, err := New(Options{Scenario: "hostile.json"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	url, err := s.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s, url := startSim(t, "hostile.json")
 	var id string
 	for _, j := range s.Jobs() {
 		if j.Inject == InjectHuge {
@@ -329,7 +321,7 @@ func TestSealedHuge(t *testing.T) {
 	r := c.do(http.Header{"Authorization": {"Negotiate " + base64.StdEncoding.EncodeToString(tok)}}, nil)
 	_, b64, _ := strings.Cut(r.header.Get("WWW-Authenticate"), " ")
 	challenge, _ := base64.StdEncoding.DecodeString(b64)
-	tok, _, err = c.init.Step(challenge)
+	tok, _, err := c.init.Step(challenge)
 	if err != nil {
 		t.Fatal(err)
 	}
