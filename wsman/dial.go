@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"sync"
 
 	"github.com/cimjob/cimjob/internal/ntlm"
 )
@@ -166,10 +167,14 @@ func abortOnDone(ctx context.Context, conn net.Conn) (stop func() bool) {
 		_ = conn.SetDeadline(dl)
 	}
 	stopAfter := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(aLongTimeAgo) })
+	var once sync.Once
+	var struck bool
 	return func() bool {
-		struck := !stopAfter()
-		_ = conn.SetDeadline(noDeadline)
-		return struck || ctx.Err() != nil
+		once.Do(func() {
+			struck = !stopAfter() || ctx.Err() != nil
+			_ = conn.SetDeadline(noDeadline)
+		})
+		return struck
 	}
 }
 
