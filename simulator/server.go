@@ -224,7 +224,7 @@ func (s *Server) listen(addr string, cfg *tls.Config) (string, error) {
 		ReadHeaderTimeout: 30 * time.Second,
 		ReadTimeout:       2 * time.Minute, // a request body that trickles in is cut off
 		IdleTimeout:       2 * time.Minute, // HTTP.sys' default idle connection timeout
-		MaxHeaderBytes:    64 << 10, // Windows' HTTP.sys allows 64 KiB of headers by default
+		MaxHeaderBytes:    64 << 10,        // Windows' HTTP.sys allows 64 KiB of headers by default
 		ConnContext:       s.ConnContext,
 		ConnState:         s.connClosed,
 		ErrorLog:          log.New(logWriter(s.logf), "simulator: ", 0),
