@@ -1,8 +1,10 @@
 package main
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/cimjob/cimjob/cim"
@@ -17,28 +19,109 @@ func (e *unencryptedRefusal) Error() string { return e.err.Error() }
 func (e *unencryptedRefusal) Unwrap() error { return e.err }
 func (e *unencryptedRefusal) refusal()      {}
 
-// newClient builds the WS-Man client the flags describe.
-func (a *app) newClient(f *connFlags) (*wsman.Client, string, error) {
-	endpoint, err := f.endpoint()
-	if err != nil {
-		return nil, "", err
+// Auth modes of --auth.
+const (
+	authNTLM        = "ntlm"
+	authKerberos    = "kerberos"
+	authBasic       = "basic"
+	authCertificate = "certificate"
+)
+
+// authMode is the --auth the flags ask for: NTLM unless told otherwise,
+// because that is what a Windows host accepts out of the box.
+func (f *connFlags) authMode() (string, error) {
+	mode := strings.ToLower(f.auth)
+	switch mode {
+	case "":
+		if f.certFile != "" {
+			return authCertificate, nil
+		}
+		return authNTLM, nil
+	case authNTLM, authKerberos, authBasic, authCertificate:
+		return mode, nil
+	case "negotiate":
+		return authNTLM, nil
 	}
-	var auth wsman.Authenticator
-	switch strings.ToLower(f.auth) {
-	case "basic":
+	return "", &usageError{fmt.Errorf("unknown --auth %q (want ntlm, kerberos, basic or certificate)", f.auth)}
+}
+
+// authenticator builds the credentials for the mode.
+func (a *app) authenticator(f *connFlags, mode string, https bool) (wsman.Authenticator, error) {
+	switch mode {
+	case authNTLM:
 		user, password, err := a.credentials(f)
 		if err != nil {
-			return nil, "", err
+			return nil, err
 		}
-		auth = &wsman.BasicAuth{Username: user, Password: password}
-	case "ntlm", "negotiate", "kerberos", "certificate":
-		return nil, "", &usageError{fmt.Errorf("--auth %s is not available in this version of cimjob; use --auth basic over --https, or over HTTP with --allow-unencrypted", f.auth)}
-	default:
-		return nil, "", &usageError{fmt.Errorf("unknown --auth %q (want basic)", f.auth)}
+		return wsman.NTLMAuth{Username: user, Password: password, SPN: f.spn}, nil
+	case authBasic:
+		user, password, err := a.credentials(f)
+		if err != nil {
+			return nil, err
+		}
+		return &wsman.BasicAuth{Username: user, Password: password}, nil
+	case authKerberos:
+		k := wsman.KerberosAuth{Username: f.user, KeytabPath: f.keytab, ConfigPath: f.krb5Conf, SPN: f.spn}
+		if k.Username == "" {
+			k.Username = a.getenv(envUser)
+		}
+		// A password is used when one is given; otherwise the keytab, and
+		// otherwise the tickets in the credential cache. Kerberos never
+		// prompts: a cache is the usual way in.
+		if f.keytab == "" {
+			pw, err := a.optionalPassword(f)
+			if err != nil {
+				return nil, err
+			}
+			k.Password = pw
+		}
+		if k.Password != "" && k.Username == "" {
+			return nil, &usageError{fmt.Errorf("a kerberos password needs a user name: give --user or set %s", envUser)}
+		}
+		return k, nil
+	case authCertificate:
+		if !https {
+			return nil, &usageError{errors.New("--auth certificate works only over HTTPS: add --https")}
+		}
+		if f.certFile == "" || f.keyFile == "" {
+			return nil, &usageError{errors.New("--auth certificate needs --cert-file and --key-file")}
+		}
+		certPEM, err := a.readFile(f.certFile)
+		if err != nil {
+			return nil, &usageError{fmt.Errorf("--cert-file: %w", err)}
+		}
+		keyPEM, err := a.readFile(f.keyFile)
+		if err != nil {
+			return nil, &usageError{fmt.Errorf("--key-file: %w", err)}
+		}
+		cert, err := tls.X509KeyPair(certPEM, keyPEM)
+		if err != nil {
+			return nil, &usageError{fmt.Errorf("--cert-file/--key-file: %w", err)}
+		}
+		return wsman.CertificateAuth{Cert: cert}, nil
+	}
+	return nil, &usageError{fmt.Errorf("unknown --auth %q", mode)}
+}
+
+// newClient builds the WS-Man client the flags describe. The returned
+// close function releases the transport's connections.
+func (a *app) newClient(f *connFlags) (*wsman.Client, string, func(), error) {
+	endpoint, err := f.endpoint()
+	if err != nil {
+		return nil, "", nil, err
+	}
+	https := strings.HasPrefix(endpoint, "https:")
+	mode, err := f.authMode()
+	if err != nil {
+		return nil, "", nil, err
+	}
+	auth, err := a.authenticator(f, mode, https)
+	if err != nil {
+		return nil, "", nil, err
 	}
 	tlsCfg, err := a.tlsConfig(f)
 	if err != nil {
-		return nil, "", err
+		return nil, "", nil, err
 	}
 	cfg := wsman.HTTPConfig{
 		URL:              endpoint,
@@ -55,15 +138,19 @@ func (a *app) newClient(f *connFlags) (*wsman.Client, string, error) {
 	if f.debug {
 		cfg.Debug = a.stderr
 	}
-	t, err := wsman.NewHTTPTransport(cfg)
+	t, err := wsman.NewTransport(cfg)
 	if errors.Is(err, wsman.ErrUnencrypted) {
-		return nil, "", &usageError{&unencryptedRefusal{fmt.Errorf("refusing to send the %s password in the clear over plain HTTP to %s: use --https, or --allow-unencrypted if you accept that anyone on the path can read it", auth.Scheme(), endpoint)}}
+		return nil, "", nil, &usageError{&unencryptedRefusal{fmt.Errorf("refusing to send the %s password in the clear over plain HTTP to %s: use --https, the default --auth ntlm (which seals every message), or --allow-unencrypted if you accept that anyone on the path can read it", auth.Scheme(), endpoint)}}
 	}
 	if err != nil {
-		return nil, "", &usageError{err}
+		return nil, "", nil, &usageError{err}
+	}
+	closeFn := func() {}
+	if c, ok := t.(io.Closer); ok {
+		closeFn = func() { c.Close() }
 	}
 	c := &wsman.Client{Transport: t, URL: endpoint}
 	c.Limits = cim.DefaultLimits
 	c.Limits.MaxBytes = f.maxBody
-	return c, endpoint, nil
+	return c, endpoint, closeFn, nil
 }

@@ -92,8 +92,8 @@ func (a *app) runDemo(ctx context.Context, f *demoFlags) error {
 	}
 
 	fmt.Fprintf(a.stdout, "cimjob demo: a simulated Windows host (%s) answers WS-Management at %s.\n", sc.Host, endpoint)
-	fmt.Fprintf(a.stdout, "Each step runs the real 'cimjob error' against it as user %q (password from the scenario, passed as %s).\n", user, envPassword)
-	fmt.Fprintln(a.stdout, "The simulator speaks Basic over plain HTTP on loopback, hence --allow-unencrypted; real hosts want --https.")
+	fmt.Fprintf(a.stdout, "Each step runs the real 'cimjob error' against it as user %q (password from the scenario, passed as %s),\n", user, envPassword)
+	fmt.Fprintln(a.stdout, "with cimjob's default NTLM authentication sealing every message, as an untouched Windows host requires.")
 
 	// The steps see the demo credentials as if they were in the environment.
 	sub := *a
@@ -108,7 +108,7 @@ func (a *app) runDemo(ctx context.Context, f *demoFlags) error {
 	}
 	var wrong []string
 	for _, st := range steps {
-		args := []string{"error", "--host", host, "--allow-unencrypted", "--job", st.instanceID}
+		args := []string{"error", "--host", host, "--job", st.instanceID}
 		if st.profile != "" && st.profile != "hyperv" {
 			args = append(args, "--profile", st.profile)
 		}

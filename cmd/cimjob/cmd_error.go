@@ -68,10 +68,11 @@ func (a *app) runError(ctx context.Context, f *errorFlags) error {
 	default:
 		return &usageError{fmt.Errorf("unknown --method %q (want auto, GetError or GetErrorEx)", f.method)}
 	}
-	c, endpoint, err := a.newClient(&f.conn)
+	c, endpoint, closeClient, err := a.newClient(&f.conn)
 	if err != nil {
 		return err
 	}
+	defer closeClient()
 	ctx, cancel := context.WithTimeout(ctx, f.conn.timeout)
 	defer cancel()
 

@@ -23,6 +23,11 @@ type connFlags struct {
 	auth             string
 	user             string
 	passwordFile     string
+	spn              string
+	certFile         string
+	keyFile          string
+	keytab           string
+	krb5Conf         string
 	caFile           string
 	tlsServerName    string
 	insecure         bool
@@ -36,9 +41,14 @@ type connFlags struct {
 func (f *connFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.host, "host", "", "host to ask, as host, host:port or a full http(s)://host:port/wsman URL")
 	fs.BoolVar(&f.https, "https", false, "use HTTPS (default port 5986; plain HTTP defaults to 5985)")
-	fs.StringVar(&f.auth, "auth", "basic", "authentication: basic")
+	fs.StringVar(&f.auth, "auth", "", "authentication: ntlm (default; messages sealed over HTTP), kerberos, basic or certificate (default: certificate with --cert-file, else ntlm)")
 	fs.StringVar(&f.user, "user", "", "user name, DOMAIN\\user or user@domain (default $CIMJOB_USER)")
 	fs.StringVar(&f.passwordFile, "password-file", "", "read the password from this file (default $CIMJOB_PASSWORD, else a prompt on a terminal)")
+	fs.StringVar(&f.spn, "spn", "", "service principal name for kerberos (and the NTLM target name); default HTTP/<host>")
+	fs.StringVar(&f.keytab, "keytab", "", "kerberos: log in with this keytab instead of a password")
+	fs.StringVar(&f.krb5Conf, "krb5-conf", "", "kerberos: krb5.conf to use (default $KRB5_CONFIG, else /etc/krb5.conf); tickets come from $KRB5CCNAME when no password or keytab is given")
+	fs.StringVar(&f.certFile, "cert-file", "", "certificate auth: PEM client certificate (HTTPS only)")
+	fs.StringVar(&f.keyFile, "key-file", "", "certificate auth: PEM private key of --cert-file")
 	fs.StringVar(&f.caFile, "ca-file", "", "PEM file of CA certificates to verify the host's certificate with (default: system roots)")
 	fs.StringVar(&f.tlsServerName, "tls-server-name", "", "name to verify the host's certificate against (default: the host)")
 	fs.BoolVar(&f.insecure, "insecure-skip-verify", false, "do not verify the host's TLS certificate (dangerous)")

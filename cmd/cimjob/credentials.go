@@ -23,16 +23,13 @@ func (a *app) credentials(f *connFlags) (user, password string, err error) {
 	if user == "" {
 		return "", "", &usageError{fmt.Errorf("no user name: give --user or set %s", envUser)}
 	}
+	if password, err = a.optionalPassword(f); err != nil {
+		return "", "", err
+	}
 	switch {
+	case password != "":
 	case f.passwordFile != "":
-		b, err := a.readFile(f.passwordFile)
-		if err != nil {
-			return "", "", &usageError{fmt.Errorf("--password-file: %w", err)}
-		}
-		// A trailing newline is the editor's, not the password's.
-		password = strings.TrimRight(string(b), "\r\n")
-	case a.getenv(envPassword) != "":
-		password = a.getenv(envPassword)
+		return "", "", &usageError{fmt.Errorf("--password-file %s is empty", f.passwordFile)}
 	case a.isTerminal != nil && a.isTerminal():
 		fmt.Fprintf(a.stderr, "Password for %s: ", user)
 		b, err := a.readPassword()
@@ -48,4 +45,18 @@ func (a *app) credentials(f *connFlags) (user, password string, err error) {
 		return "", "", &usageError{errors.New("the password is empty")}
 	}
 	return user, password, nil
+}
+
+// optionalPassword returns a password given by file or environment, or ""
+// when none is: for mechanisms that have other ways in.
+func (a *app) optionalPassword(f *connFlags) (string, error) {
+	if f.passwordFile != "" {
+		b, err := a.readFile(f.passwordFile)
+		if err != nil {
+			return "", &usageError{fmt.Errorf("--password-file: %w", err)}
+		}
+		// A trailing newline is the editor's, not the password's.
+		return strings.TrimRight(string(b), "\r\n"), nil
+	}
+	return a.getenv(envPassword), nil
 }

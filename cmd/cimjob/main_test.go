@@ -230,7 +230,7 @@ func TestHostileServers(t *testing.T) {
 
 func TestRetry503ThenAnswer(t *testing.T) {
 	sim, host := startSim(t, "hostile.json")
-	r := runCLI(t, demoEnv(), "error", "--host", host, "--allow-unencrypted", "--skip-job", "--job", "BAD0BAD0-0000-4000-8000-000000000008")
+	r := runCLI(t, demoEnv(), "error", "--host", host, "--auth", "basic", "--allow-unencrypted", "--skip-job", "--job", "BAD0BAD0-0000-4000-8000-000000000008")
 	if r.code == exitNoAnswer || r.code == exitUsage {
 		t.Fatalf("exit %d after a 503: %s", r.code, r.stderr)
 	}
@@ -267,7 +267,9 @@ func TestAuthAndSetupErrors(t *testing.T) {
 		{"wrong password", map[string]string{envUser: "demo", envPassword: "wrong"},
 			[]string{"error", "--host", host, "--allow-unencrypted", "--job", job}, exitNoAnswer, "authentication failed"},
 		{"basic over http refused", demoEnv(),
-			[]string{"error", "--host", host, "--job", job}, exitUsage, "--allow-unencrypted"},
+			[]string{"error", "--host", host, "--auth", "basic", "--job", job}, exitUsage, "--allow-unencrypted"},
+		{"wrong password, basic", map[string]string{envUser: "demo", envPassword: "wrong"},
+			[]string{"error", "--host", host, "--auth", "basic", "--allow-unencrypted", "--job", job}, exitNoAnswer, "authentication failed"},
 		{"no password and no terminal", map[string]string{envUser: "demo"},
 			[]string{"error", "--host", host, "--allow-unencrypted", "--job", job}, exitUsage, envPassword},
 		{"no user", map[string]string{},
@@ -278,7 +280,9 @@ func TestAuthAndSetupErrors(t *testing.T) {
 		{"unknown command", demoEnv(), []string{"erorr"}, exitUsage, "unknown command"},
 		{"bad output", demoEnv(), []string{"error", "--host", host, "--job", job, "-o", "yaml"}, exitUsage, "yaml"},
 		{"bad profile", demoEnv(), []string{"error", "--host", host, "--job", job, "--profile", "vmware"}, exitUsage, "vmware"},
-		{"auth not available yet", demoEnv(), []string{"error", "--host", host, "--job", job, "--auth", "kerberos"}, exitUsage, "kerberos"},
+		{"unknown auth", demoEnv(), []string{"error", "--host", host, "--job", job, "--auth", "credssp"}, exitUsage, "credssp"},
+		{"certificate needs https", demoEnv(), []string{"error", "--host", host, "--job", job, "--auth", "certificate", "--cert-file", "c.pem", "--key-file", "k.pem"}, exitUsage, "--https"},
+		{"certificate needs files", demoEnv(), []string{"error", "--host", host, "--https", "--job", job, "--auth", "certificate"}, exitUsage, "--cert-file"},
 		{"job gone", demoEnv(),
 			[]string{"error", "--host", host, "--allow-unencrypted", "--job", "00000000-0000-0000-0000-000000000000"}, exitNoAnswer, "InvalidSelectors"},
 		{"nothing listening", demoEnv(),
@@ -313,21 +317,27 @@ func TestPasswordFile(t *testing.T) {
 // password, in the clear or base64-encoded.
 func TestDebugRedactsCredentials(t *testing.T) {
 	_, host := startSim(t, "default.json")
-	r := runCLI(t, demoEnv(), "error", "--host", host, "--allow-unencrypted", "--debug", "--job", "5F1E2D3C-4B5A-4000-8000-000000000001")
-	if r.code != exitJobFailed {
-		t.Fatalf("exit %d: %s", r.code, r.stderr)
-	}
-	if !strings.Contains(r.stderr, "GetErrorEx_INPUT") || !strings.Contains(r.stderr, "GetErrorEx_OUTPUT") {
-		t.Errorf("--debug did not show the SOAP exchange:\n%s", r.stderr)
-	}
-	secrets := []string{
-		demoPassword,
-		base64.StdEncoding.EncodeToString([]byte(demoUserName + ":" + demoPassword)),
-	}
-	for _, s := range secrets {
-		if strings.Contains(r.stderr+r.stdout, s) {
-			t.Errorf("debug output contains a secret %q", s)
-		}
+	for _, auth := range []string{"basic", "ntlm"} {
+		t.Run(auth, func(t *testing.T) {
+			r := runCLI(t, demoEnv(), "error", "--host", host, "--auth", auth, "--allow-unencrypted", "--debug", "--job", "5F1E2D3C-4B5A-4000-8000-000000000001")
+			if r.code != exitJobFailed {
+				t.Fatalf("exit %d: %s", r.code, r.stderr)
+			}
+			// Sealed NTLM traffic shows as the SOAP it carries.
+			if !strings.Contains(r.stderr, "GetErrorEx_INPUT") || !strings.Contains(r.stderr, "GetErrorEx_OUTPUT") {
+				t.Errorf("--debug did not show the SOAP exchange:\n%s", r.stderr)
+			}
+			secrets := []string{
+				demoPassword,
+				base64.StdEncoding.EncodeToString([]byte(demoUserName + ":" + demoPassword)),
+				"TlRMTVNT", // base64 of "NTLMSS": the start of every NTLM token
+			}
+			for _, s := range secrets {
+				if strings.Contains(r.stderr+r.stdout, s) {
+					t.Errorf("debug output contains a secret %q", s)
+				}
+			}
+		})
 	}
 }
 

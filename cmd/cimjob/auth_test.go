@@ -1,0 +1,251 @@
+package main
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"encoding/pem"
+	"math/big"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cimjob/cimjob/internal/krb/krbtest"
+	"github.com/cimjob/cimjob/simulator"
+)
+
+const failedStart = "5F1E2D3C-4B5A-4000-8000-000000000001"
+
+// TestNTLMAgainstAnUntouchedHost: a host as Windows installs it (HTTP,
+// Negotiate only, unencrypted messages refused) answers cimjob's defaults,
+// with no flag about encryption, and decodes as the Basic host does.
+func TestNTLMAgainstAnUntouchedHost(t *testing.T) {
+	_, defHost := startSim(t, "default.json")
+	base := runCLI(t, demoEnv(), "error", "--host", defHost, "--auth", "basic", "--allow-unencrypted", "--skip-job", "--job", failedStart, "-o", "json")
+	if base.code != exitJobFailed {
+		t.Fatalf("baseline: exit %d: %s", base.code, base.stderr)
+	}
+
+	sim, host := startSim(t, "windows-default.json")
+	r := runCLI(t, demoEnv(), "error", "--host", host, "--skip-job", "--job", failedStart, "-o", "json")
+	if r.code != exitJobFailed {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	if got, want := errorsPart(t, r.stdout), errorsPart(t, base.stdout); got != want {
+		t.Errorf("sealed NTLM decodes differently:\n%s\nwant\n%s", got, want)
+	}
+	st := sim.Stats()
+	if st.Unencrypted != 0 || st.Sealed == 0 {
+		t.Errorf("%d unencrypted and %d sealed messages; every message must be sealed", st.Unencrypted, st.Sealed)
+	}
+
+	// The same host refuses Basic, and says so as an authentication failure.
+	r = runCLI(t, demoEnv(), "error", "--host", host, "--auth", "basic", "--allow-unencrypted", "--job", failedStart)
+	if r.code != exitNoAnswer || !strings.Contains(r.stderr, "authentication failed") {
+		t.Errorf("basic against a Negotiate-only host: exit %d, %q", r.code, r.stderr)
+	}
+}
+
+// TestWrongPasswordNoRetryStorm: a wrong password ends at once, in exit 3,
+// after a handful of requests rather than a storm of them.
+func TestWrongPasswordNoRetryStorm(t *testing.T) {
+	sim, host := startSim(t, "windows-default.json")
+	r := runCLI(t, map[string]string{envUser: "demo", envPassword: "wrong"}, "error", "--host", host, "--job", failedStart)
+	if r.code != exitNoAnswer || !strings.Contains(r.stderr, "authentication failed") {
+		t.Fatalf("exit %d, %q", r.code, r.stderr)
+	}
+	if n := sim.Stats().Requests; n > 3 {
+		t.Errorf("%d requests for one wrong password", n)
+	}
+}
+
+// TestHTTPSModes runs every HTTPS mode of the hardened host: Basic, NTLM
+// with channel binding (the host requires it), and a mapped client
+// certificate, each verifying the host's certificate against --ca-file.
+func TestHTTPSModes(t *testing.T) {
+	dir := t.TempDir()
+	clientCA, clientKey := newCA(t)
+	sim, err := simulator.New(simulator.Options{Scenario: "hardened.json", ClientCAs: []*x509.Certificate{clientCA}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sim.Close() })
+	endpoint, err := sim.StartTLS("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	host := hostOf(endpoint)
+	caFile := writeFile(t, dir, "host-ca.pem", sim.CertPEM())
+	certFile, keyFile := issueClientCert(t, dir, clientCA, clientKey, "ops@corp.example")
+
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want int
+	}{
+		{"basic", demoEnv(), []string{"--auth", "basic"}, exitJobFailed},
+		{"ntlm with channel binding", demoEnv(), nil, exitJobFailed},
+		{"client certificate", nil, []string{"--cert-file", certFile, "--key-file", keyFile}, exitJobFailed},
+		{"unmapped certificate", nil, func() []string {
+			c, k := issueClientCert(t, dir, clientCA, clientKey, "eve@corp.example")
+			return []string{"--auth", "certificate", "--cert-file", c, "--key-file", k}
+		}(), exitNoAnswer},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"error", "--host", host, "--https", "--ca-file", caFile, "--skip-job", "--job", failedStart}, tt.args...)
+			r := runCLI(t, tt.env, args...)
+			if r.code != tt.want {
+				t.Fatalf("exit %d, want %d: %s", r.code, tt.want, r.stderr)
+			}
+		})
+	}
+
+	// Without the host's CA, TLS verification fails: no answer, no retry.
+	r := runCLI(t, demoEnv(), "error", "--host", host, "--https", "--auth", "basic", "--job", failedStart)
+	if r.code != exitNoAnswer || !strings.Contains(r.stderr, "certificate") {
+		t.Errorf("unverified host: exit %d, %q", r.code, r.stderr)
+	}
+	// Skipping verification works, with a warning.
+	r = runCLI(t, demoEnv(), "error", "--host", host, "--https", "--auth", "basic", "--insecure-skip-verify", "--skip-job", "--job", failedStart)
+	if r.code != exitJobFailed || !strings.Contains(r.stderr, "warning") {
+		t.Errorf("--insecure-skip-verify: exit %d, %q", r.code, r.stderr)
+	}
+}
+
+// TestKerberos logs in to a real MIT KDC on loopback with a password, a
+// keytab and a credential cache made by kinit, then asks a simulated host
+// that holds HTTP/127.0.0.1 in its keytab, sealed over HTTP and bound to
+// the certificate over HTTPS.
+func TestKerberos(t *testing.T) {
+	kdc := krbtest.Start(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	svcKeytab := filepath.Join(dir, "http.keytab")
+	userKeytab := filepath.Join(dir, "alice.keytab")
+	ccache := filepath.Join(dir, "ccache")
+	for _, err := range []error{
+		kdc.AddUser(ctx, "alice", "Alice-Pw1"),
+		kdc.AddService(ctx, "HTTP/127.0.0.1"),
+		kdc.Keytab(ctx, svcKeytab, "HTTP/127.0.0.1"),
+		kdc.Keytab(ctx, userKeytab, "alice"),
+		kdc.Kinit(ctx, "alice", "Alice-Pw1", ccache),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	factory, err := simulator.KerberosAcceptors(svcKeytab, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim, err := simulator.New(simulator.Options{Scenario: "windows-default.json", NewAcceptor: factory})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sim.Close() })
+	endpoint, err := sim.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	host := hostOf(endpoint)
+	krb := []string{"error", "--host", host, "--auth", "kerberos", "--krb5-conf", kdc.Krb5Conf, "--skip-job", "--job", failedStart}
+
+	t.Run("password", func(t *testing.T) {
+		r := runCLI(t, map[string]string{envUser: "alice", envPassword: "Alice-Pw1"}, krb...)
+		if r.code != exitJobFailed {
+			t.Fatalf("exit %d: %s", r.code, r.stderr)
+		}
+	})
+	t.Run("keytab", func(t *testing.T) {
+		r := runCLI(t, map[string]string{envUser: "alice"}, append(krb, "--keytab", userKeytab)...)
+		if r.code != exitJobFailed {
+			t.Fatalf("exit %d: %s", r.code, r.stderr)
+		}
+	})
+	t.Run("credential cache from kinit", func(t *testing.T) {
+		t.Setenv("KRB5CCNAME", "FILE:"+ccache)
+		r := runCLI(t, nil, krb...)
+		if r.code != exitJobFailed {
+			t.Fatalf("exit %d: %s", r.code, r.stderr)
+		}
+	})
+	t.Run("wrong password", func(t *testing.T) {
+		r := runCLI(t, map[string]string{envUser: "alice", envPassword: "wrong"}, krb...)
+		if r.code != exitNoAnswer || !strings.Contains(r.stderr, "authentication failed") {
+			t.Fatalf("exit %d: %q", r.code, r.stderr)
+		}
+	})
+	if st := sim.Stats(); st.Unencrypted != 0 || st.Sealed < 3 {
+		t.Errorf("%d unencrypted, %d sealed messages", st.Unencrypted, st.Sealed)
+	}
+}
+
+func writeFile(t *testing.T, dir, name string, data []byte) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func newCA(t *testing.T) (*x509.Certificate, *ecdsa.PrivateKey) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "cimjob test client CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		KeyUsage: x509.KeyUsageCertSign, BasicConstraintsValid: true, IsCA: true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cert, key
+}
+
+// issueClientCert writes a client certificate carrying upn in its
+// subjectAltName, as WinRM's certificate mapping reads it, and its key.
+func issueClientCert(t *testing.T, dir string, ca *x509.Certificate, caKey *ecdsa.PrivateKey, upn string) (certFile, keyFile string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	san, err := simulator.UPNExtension(upn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: upn},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+		ExtraExtensions: []pkix.Extension{{Id: asn1.ObjectIdentifier{2, 5, 29, 17}, Value: san}},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certFile = writeFile(t, dir, upn+".crt", pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
+	keyFile = writeFile(t, dir, upn+".key", pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}))
+	return certFile, keyFile
+}
