@@ -44,6 +44,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	useTLS := fl.Bool("tls", false, "serve HTTPS with a certificate made at start")
 	certOut := fl.String("cert-out", "", "with --tls: where to write the CA certificate to trust (default: cimjob-sim-ca.pem in the temporary directory)")
 	clientCA := fl.String("client-ca", "", "with --tls: PEM file of CAs whose client certificates the host accepts for certificate mapping")
+	keytab := fl.String("keytab", "", "accept Kerberos (Negotiate or Kerberos scheme) with the HTTP/host service keys in this keytab, as a domain-joined host does")
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
@@ -76,6 +77,13 @@ func run(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		opt.ClientCAs = cas
+	}
+	if *keytab != "" {
+		f, err := simulator.KerberosAcceptors(*keytab, l.tls)
+		if err != nil {
+			return err
+		}
+		opt.NewAcceptor = f
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -167,7 +175,7 @@ func printBanner(out io.Writer, s *simulator.Server, opt simulator.Options, url,
 		fmt.Fprintf(out, "User:  %s (its password is in scenarios/%s)\n", u, scenario)
 	}
 	fmt.Fprintf(out, "Auth:\n")
-	for _, m := range authModes(sc, l.tls, len(opt.ClientCAs) > 0) {
+	for _, m := range authModes(sc, l.tls, len(opt.ClientCAs) > 0, opt.NewAcceptor != nil) {
 		fmt.Fprintf(out, "  %s\n", m)
 	}
 	fmt.Fprintf(out, "Jobs:\n")
@@ -179,7 +187,7 @@ func printBanner(out io.Writer, s *simulator.Server, opt simulator.Options, url,
 
 // authModes says which of cimjob's --auth modes the host accepts on this
 // listener, and which it refuses, the way the scenario configures it.
-func authModes(sc *simulator.Scenario, https, clientCAs bool) []string {
+func authModes(sc *simulator.Scenario, https, clientCAs, keytab bool) []string {
 	enabled := func(scheme string) bool {
 		for _, x := range sc.AuthSchemes {
 			if strings.EqualFold(x, scheme) {
@@ -201,8 +209,11 @@ func authModes(sc *simulator.Scenario, https, clientCAs bool) []string {
 			out = append(out, "ntlm         accepted; every message must be sealed (AllowUnencrypted=false)")
 		}
 	}
-	if enabled("Kerberos") {
-		out = append(out, "kerberos     offered, but refused: the simulator has no Kerberos acceptor built in")
+	switch {
+	case keytab && (enabled("Negotiate") || enabled("Kerberos")):
+		out = append(out, "kerberos     accepted with the service keys of --keytab (SPN HTTP/<the host name you connect to>)")
+	case enabled("Kerberos"):
+		out = append(out, "kerberos     offered, but refused: start with --keytab to accept it")
 	}
 	switch {
 	case !enabled("Basic"):

@@ -123,11 +123,16 @@ func TestAuthModesWindowsDefault(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := strings.Join(authModes(s.Scenario(), false, false), "\n")
+	got := strings.Join(authModes(s.Scenario(), false, false, false), "\n")
 	want := "ntlm         accepted; every message must be sealed (AllowUnencrypted=false)\n" +
 		"basic        refused (Basic is disabled)"
 	if got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+	// With a keytab the same host takes Kerberos in its Negotiate scheme.
+	got = strings.Join(authModes(s.Scenario(), false, false, true), "\n")
+	if !strings.Contains(got, "kerberos     accepted") {
+		t.Errorf("with a keytab:\n%s", got)
 	}
 }
 
