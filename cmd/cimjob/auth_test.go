@@ -186,6 +186,28 @@ func TestKerberos(t *testing.T) {
 	if st := sim.Stats(); st.Unencrypted != 0 || st.Sealed < 3 {
 		t.Errorf("%d unencrypted, %d sealed messages", st.Unencrypted, st.Sealed)
 	}
+
+	// Over HTTPS the context is bound to the host's certificate.
+	tlsSim, err := simulator.New(simulator.Options{Scenario: "hardened.json", NewAcceptor: factory})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tlsSim.Close() })
+	tlsEndpoint, err := tlsSim.StartTLS("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	caFile := writeFile(t, dir, "host-ca.pem", tlsSim.CertPEM())
+	t.Run("https with channel binding", func(t *testing.T) {
+		r := runCLI(t, map[string]string{envUser: "alice", envPassword: "Alice-Pw1"},
+			"error", "--host", hostOf(tlsEndpoint), "--https", "--ca-file", caFile, "--auth", "kerberos", "--krb5-conf", kdc.Krb5Conf, "--skip-job", "--job", failedStart)
+		if r.code != exitJobFailed {
+			t.Fatalf("exit %d: %s", r.code, r.stderr)
+		}
+		if st := tlsSim.Stats(); st.Handshakes != 1 {
+			t.Errorf("%d handshakes, want 1", st.Handshakes)
+		}
+	})
 }
 
 func writeFile(t *testing.T, dir, name string, data []byte) string {
