@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cimjob/cimjob/internal/pywinrmtest"
 )
 
 // These tests drive the simulator with pywinrm (Debian's python3-winrm), a
@@ -23,23 +25,6 @@ import (
 const pywinrmMessage = "'web-01' failed to start. (Virtual machine ID 4764334D-E001-4176-82EE-5594EC9B530E)\n\n" +
 	"Not enough memory in the system to start the virtual machine 'web-01' with ram size 16384 megabytes. " +
 	"(Virtual machine ID 4764334D-E001-4176-82EE-5594EC9B530E)"
-
-// needPywinrm returns the Python that has pywinrm: it skips without one on
-// a developer machine and fails in CI, whose set-up installs it.
-func needPywinrm(t *testing.T) string {
-	t.Helper()
-	py := "/usr/bin/python3" // Debian's, where python3-winrm installs
-	if _, err := os.Stat(py); err != nil {
-		py = "python3"
-	}
-	if out, err := exec.Command(py, "-c", "import winrm").CombinedOutput(); err != nil {
-		if os.Getenv("CI") == "" {
-			t.Skipf("pywinrm not available (%v: %s); apt-get install python3-winrm", err, out)
-		}
-		t.Fatalf("pywinrm not available in CI: %v: %s", err, out)
-	}
-	return py
-}
 
 type pywinrmResult struct {
 	Replies  []string `json:"replies"`
@@ -52,14 +37,7 @@ func runPywinrm(t *testing.T, py string, args ...string) (pywinrmResult, []byte,
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, py, append([]string{"testdata/pywinrm/send.py"}, args...)...)
-	// ntlm-auth hashes with MD4, which OpenSSL 3 only has in its legacy provider.
-	conf, err := filepath.Abs("../internal/msgenc/testdata/openssl-legacy.cnf")
-	if err != nil {
-		t.Fatal(err)
-	}
-	// No proxy from the environment may stand between pywinrm and loopback.
-	cmd.Env = append(os.Environ(), "OPENSSL_CONF="+conf, "NO_PROXY=*", "no_proxy=*")
+	cmd := pywinrmtest.Command(ctx, t, py, append([]string{"testdata/pywinrm/send.py"}, args...))
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
@@ -90,7 +68,7 @@ func checkPywinrmReplies(t *testing.T, res pywinrmResult, n int) {
 
 // NTLM with message encryption over HTTP against the host as installed.
 func TestPywinrmSealedNTLM(t *testing.T) {
-	py := needPywinrm(t)
+	py := pywinrmtest.Need(t, "winrm")
 	s, url := startSim(t, "windows-default.json")
 	const calls = 3
 	res, stderr, err := runPywinrm(t, py, "ntlm", url, "testdata/pywinrm/geterror.xml", "3", `user=HV03\demo`, "password=demo-password")
@@ -105,7 +83,7 @@ func TestPywinrmSealedNTLM(t *testing.T) {
 }
 
 func TestPywinrmWrongPassword(t *testing.T) {
-	py := needPywinrm(t)
+	py := pywinrmtest.Need(t, "winrm")
 	s, url := startSim(t, "windows-default.json")
 	_, stderr, err := runPywinrm(t, py, "ntlm", url, "testdata/pywinrm/geterror.xml", "1", "user=demo", "password=wrong")
 	var ee *exec.ExitError
@@ -131,7 +109,7 @@ func writeTrust(t *testing.T, s *Server) string {
 // against the hardened host, pywinrm checking the server certificate
 // against CertPEM.
 func TestPywinrmHTTPS(t *testing.T) {
-	py := needPywinrm(t)
+	py := pywinrmtest.Need(t, "winrm")
 	ca := newTestCA(t, "client CA")
 	s, url, _ := startTLSSim(t, "hardened.json", ca.cert)
 	trust := writeTrust(t, s)

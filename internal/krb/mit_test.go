@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -21,24 +20,13 @@ import (
 
 	"github.com/cimjob/cimjob/internal/krb"
 	"github.com/cimjob/cimjob/internal/msgenc"
+	"github.com/cimjob/cimjob/internal/pywinrmtest"
 )
 
 // These tests put MIT's own GSS-API (libgssapi-krb5 through Debian's
 // python3-gssapi) on the other side: its SPNEGO and Kerberos
 // implementations and its gss_wrap_iov, which is what pyspnego and
 // pykerberos use to seal WinRM messages for Windows.
-
-// needMITGSS skips without python3-gssapi on a developer machine and fails
-// in CI, whose set-up installs it.
-func needMITGSS(t *testing.T) {
-	t.Helper()
-	if out, err := exec.Command("/usr/bin/python3", "-c", "import gssapi, winrm").CombinedOutput(); err != nil {
-		if os.Getenv("CI") == "" {
-			t.Skipf("python3-gssapi or python3-winrm missing (%v: %s)", err, out)
-		}
-		t.Fatalf("python3-gssapi or python3-winrm missing in CI: %v: %s", err, out)
-	}
-}
 
 func (r *realm) pythonEnv(keytab string) []string {
 	return append(r.kdc.Env(), "KRB5CCNAME=FILE:"+r.ccache, "KRB5_KTNAME=FILE:"+keytab)
@@ -129,7 +117,7 @@ func tokenForm(b []byte) string {
 // acceptor: handshake, then sealed requests and replies.
 func TestMITInitiatorWithPywinrm(t *testing.T) {
 	r := needRealm(t)
-	needMITGSS(t)
+	pywinrmtest.Need(t, "gssapi", "winrm")
 	request, err := os.ReadFile("../msgenc/testdata/geterror_request.xml")
 	if err != nil {
 		t.Fatal(err)
@@ -152,8 +140,7 @@ func TestMITInitiatorWithPywinrm(t *testing.T) {
 			defer hs.Close()
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 			defer cancel()
-			cmd := exec.CommandContext(ctx, "/usr/bin/python3", "testdata/mit_gss.py", "initiator", mech, hs.URL+"/wsman", "../msgenc/testdata/geterror_request.xml", "3")
-			cmd.Env = r.pythonEnv(r.serviceKeytab)
+			cmd := pywinrmtest.Command(ctx, t, pywinrmtest.SystemPython, []string{"testdata/mit_gss.py", "initiator", mech, hs.URL + "/wsman", "../msgenc/testdata/geterror_request.xml", "3"}, r.pythonEnv(r.serviceKeytab)...)
 			var stdout, stderr bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr
 			if err := cmd.Run(); err != nil {
@@ -214,7 +201,7 @@ func (m *mitAcceptor) read() string {
 // then sealed messages both ways, each side unsealing the other's.
 func TestInitiatorWithMITAcceptor(t *testing.T) {
 	r := needRealm(t)
-	needMITGSS(t)
+	pywinrmtest.Need(t, "gssapi", "winrm")
 	ctx := context.Background()
 	c, err := krb.NewClient(ctx, krb.ClientConfig{User: "alice", Password: alicePassword, ConfigPath: r.kdc.Krb5Conf})
 	if err != nil {
@@ -224,8 +211,7 @@ func TestInitiatorWithMITAcceptor(t *testing.T) {
 		t.Run(tt.mech, func(t *testing.T) {
 			cctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 			defer cancel()
-			cmd := exec.CommandContext(cctx, "/usr/bin/python3", "testdata/mit_gss.py", "acceptor", tt.mech)
-			cmd.Env = r.pythonEnv(r.serviceKeytab)
+			cmd := pywinrmtest.Command(cctx, t, pywinrmtest.SystemPython, []string{"testdata/mit_gss.py", "acceptor", tt.mech}, r.pythonEnv(r.serviceKeytab)...)
 			var stderr bytes.Buffer
 			cmd.Stderr = &stderr
 			in, _ := cmd.StdinPipe()

@@ -14,7 +14,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -22,46 +21,22 @@ import (
 
 	"github.com/cimjob/cimjob/internal/msgenc"
 	"github.com/cimjob/cimjob/internal/ntlm"
+	"github.com/cimjob/cimjob/internal/pywinrmtest"
 )
 
 // These tests check the NTLM acceptor, session security and framing against
 // pywinrm (Debian's python3-winrm with requests_ntlm and ntlm-auth), a client
 // nobody here wrote, over loopback HTTP/1.1 as Windows serves WinRM.
 
-const systemPython = "/usr/bin/python3" // Debian's, where python3-winrm installs
-
-// needPywinrm skips without pywinrm on a developer machine and fails in CI,
-// whose set-up installs it.
-func needPywinrm(t *testing.T) string {
-	t.Helper()
-	py := systemPython
-	if _, err := os.Stat(py); err != nil {
-		py = "python3"
-	}
-	if out, err := exec.Command(py, "-c", "import winrm").CombinedOutput(); err != nil {
-		if os.Getenv("CI") == "" {
-			t.Skipf("pywinrm not available (%v: %s); apt-get install python3-winrm", err, out)
-		}
-		t.Fatalf("pywinrm not available in CI: %v: %s", err, out)
-	}
-	return py
-}
-
 // runPython runs a testdata script, bounded in time (no timing asserted).
 func runPython(t *testing.T, py string, args ...string) ([]byte, []byte, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, py, args...)
-	// ntlm-auth hashes with MD4, which OpenSSL 3 only has in its legacy provider.
-	conf, err := filepath.Abs("testdata/openssl-legacy.cnf")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Env = append(os.Environ(), "OPENSSL_CONF="+conf)
+	cmd := pywinrmtest.Command(ctx, t, py, args)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err = cmd.Run()
+	err := cmd.Run()
 	return stdout.Bytes(), stderr.Bytes(), err
 }
 
@@ -219,7 +194,7 @@ func startServer(t *testing.T, reply []byte) (*server, string) {
 }
 
 func TestPywinrmSealedExchange(t *testing.T) {
-	py := needPywinrm(t)
+	py := pywinrmtest.Need(t, "winrm")
 	reply, err := os.ReadFile("testdata/geterror_output.xml")
 	if err != nil {
 		t.Fatal(err)
@@ -268,7 +243,7 @@ func TestPywinrmSealedExchange(t *testing.T) {
 }
 
 func TestPywinrmWrongPassword(t *testing.T) {
-	py := needPywinrm(t)
+	py := pywinrmtest.Need(t, "winrm")
 	s, url := startServer(t, []byte("<never/>"))
 	_, stderr, err := runPython(t, py, "testdata/pywinrm_send.py", url, `LAB\wsadmin`, "wrong", "testdata/geterror_request.xml", "1")
 	var ee *exec.ExitError
@@ -285,7 +260,7 @@ func TestPywinrmWrongPassword(t *testing.T) {
 // pywinrm's own Encryption class, with a stand-in context, must write the
 // same bytes as Encode and read what Encode writes.
 func TestPywinrmFramingBytes(t *testing.T) {
-	py := needPywinrm(t)
+	py := pywinrmtest.Need(t, "winrm")
 	plain := []byte(envelope)
 	out, stderr, err := runPython(t, py, "testdata/pywinrm_frame.py", "encode", hex.EncodeToString(plain))
 	if err != nil {
