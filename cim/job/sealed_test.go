@@ -15,23 +15,7 @@ import (
 // handshake per TCP connection (counted by the host) and, once a
 // connection is authenticated, one HTTP request per call.
 func TestHundredCallsOverSealedHTTP(t *testing.T) {
-	sim, err := simulator.New(simulator.Options{Scenario: "windows-default.json"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sim.Close()
-	url, err := sim.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr, err := wsman.NewTransport(wsman.HTTPConfig{URL: url, Auth: wsman.NTLMAuth{Username: "demo", Password: "demo-password"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c, ok := tr.(io.Closer); ok {
-		defer c.Close()
-	}
-	client := &wsman.Client{Transport: tr, URL: url}
+	sim, client := simClient(t, "windows-default.json", wsman.NTLMAuth{Username: "demo", Password: "demo-password"})
 	ref := job.Ref{Profile: job.HyperV(), InstanceID: "5F1E2D3C-4B5A-4000-8000-000000000002"}
 
 	const calls = 100
@@ -64,4 +48,27 @@ func TestHundredCallsOverSealedHTTP(t *testing.T) {
 		t.Errorf("%d HTTP requests for %d calls beyond the handshakes (%d legs on %d connections)", got, calls, legs, len(st.Conns))
 	}
 	t.Logf("%d calls: %d connection(s), %d handshake(s), %d requests (%d handshake legs)", calls, len(st.Conns), st.Handshakes, st.Requests, legs)
+}
+
+// simClient starts a simulated host on loopback and returns it with a
+// client that keeps its transport (and its connections) for the test.
+func simClient(tb testing.TB, scenario string, auth wsman.Authenticator) (*simulator.Server, *wsman.Client) {
+	tb.Helper()
+	sim, err := simulator.New(simulator.Options{Scenario: scenario})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { sim.Close() })
+	url, err := sim.Start("127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tr, err := wsman.NewTransport(wsman.HTTPConfig{URL: url, Auth: auth, AllowUnencrypted: true})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if c, ok := tr.(io.Closer); ok {
+		tb.Cleanup(func() { c.Close() })
+	}
+	return sim, &wsman.Client{Transport: tr, URL: url}
 }
