@@ -31,15 +31,17 @@ func (a *app) run(ctx context.Context, args []string) int {
 	err := root.ExecuteContext(ctx)
 	code := exitCode(err)
 	if err != nil && code != exitJobFailed {
-		fmt.Fprintf(a.stderr, "cimjob: %s\n", oneLine(err.Error()))
+		msg := oneLine(err.Error())
 		if code == exitUsage && !isRefusal(err) {
-			fmt.Fprintln(a.stderr, "Run 'cimjob --help' for usage.")
+			msg += " (see 'cimjob --help')"
 		}
+		fmt.Fprintf(a.stderr, "cimjob: %s\n", msg)
 	}
 	return code
 }
 
-// oneLine folds a multi-line message so that every failure is one line.
+// oneLine folds a multi-line message so that every failure is one line,
+// and cleans it: a fault's text comes from the host.
 func oneLine(s string) string {
-	return strings.Join(strings.Fields(s), " ")
+	return strings.Join(strings.Fields(sanitize(s)), " ")
 }

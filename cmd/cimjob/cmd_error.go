@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -63,10 +64,16 @@ func (a *app) runError(ctx context.Context, f *errorFlags) error {
 	if err != nil {
 		return &usageError{err}
 	}
-	switch f.method {
-	case "auto", job.MethodGetError, job.MethodGetErrorEx:
+	switch strings.ToLower(f.method) {
+	case "auto", "geterror", "geterrorex":
 	default:
 		return &usageError{fmt.Errorf("unknown --method %q (want auto, GetError or GetErrorEx)", f.method)}
+	}
+	if f.conn.timeout <= 0 {
+		return &usageError{fmt.Errorf("--timeout must be positive, not %s", f.conn.timeout)}
+	}
+	if f.conn.maxBody <= 0 {
+		return &usageError{fmt.Errorf("--max-response-bytes must be positive, not %d", f.conn.maxBody)}
 	}
 	c, endpoint, closeClient, err := a.newClient(&f.conn)
 	if err != nil {

@@ -279,6 +279,9 @@ func TestAuthAndSetupErrors(t *testing.T) {
 		{"unknown flag", demoEnv(), []string{"error", "--hots", host}, exitUsage, "unknown flag"},
 		{"unknown command", demoEnv(), []string{"erorr"}, exitUsage, "unknown command"},
 		{"bad output", demoEnv(), []string{"error", "--host", host, "--job", job, "-o", "yaml"}, exitUsage, "yaml"},
+		{"zero timeout", demoEnv(), []string{"error", "--host", host, "--job", job, "--timeout", "0s"}, exitUsage, "--timeout"},
+		{"negative body cap", demoEnv(), []string{"error", "--host", host, "--job", job, "--max-response-bytes", "-1"}, exitUsage, "--max-response-bytes"},
+		{"method in any case", demoEnv(), []string{"error", "--host", host, "--job", job, "--method", "geterror", "--skip-job"}, exitJobFailed, ""},
 		{"bad profile", demoEnv(), []string{"error", "--host", host, "--job", job, "--profile", "vmware"}, exitUsage, "vmware"},
 		{"unknown auth", demoEnv(), []string{"error", "--host", host, "--job", job, "--auth", "credssp"}, exitUsage, "credssp"},
 		{"certificate needs https", demoEnv(), []string{"error", "--host", host, "--job", job, "--auth", "certificate", "--cert-file", "c.pem", "--key-file", "k.pem"}, exitUsage, "--https"},
@@ -296,6 +299,9 @@ func TestAuthAndSetupErrors(t *testing.T) {
 			}
 			if !strings.Contains(r.stderr, tt.wantText) {
 				t.Errorf("stderr %q does not mention %q", r.stderr, tt.wantText)
+			}
+			if n := strings.Count(r.stderr, "\n"); tt.wantCode != exitJobFailed && n != 1 {
+				t.Errorf("a failure is one line on stderr, got %d: %q", n, r.stderr)
 			}
 		})
 	}

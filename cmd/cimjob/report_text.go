@@ -179,6 +179,8 @@ type textWriter struct {
 const labelWidth = 20
 
 func (p *textWriter) field(indent int, label, value string) {
+	// Labels can come from the host too (vendor property names).
+	label = strings.ReplaceAll(sanitize(label), "\n", " ")
 	value = strings.TrimSpace(sanitize(value))
 	if value == "" {
 		return
@@ -211,13 +213,19 @@ func (p *textWriter) printf(format string, args ...any) {
 	}
 }
 
-// sanitize keeps a hostile host from driving the terminal: control
-// characters other than newline and tab are shown escaped, not sent.
+// sanitize keeps a hostile host from driving the terminal or disguising
+// text: C0 and C1 control characters other than newline and tab, and the
+// bidirectional overrides and isolates, are replaced, not sent.
 func sanitize(s string) string {
 	return strings.Map(func(r rune) rune {
-		if r == '\n' || r == '\t' || (r >= 0x20 && r != 0x7f && !(r >= 0x80 && r < 0xa0)) {
+		switch {
+		case r == '\n' || r == '\t':
 			return r
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
+			return '\uFFFD'
+		case (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) || r == 0x200e || r == 0x200f || r == 0x061c:
+			return '\uFFFD'
 		}
-		return '\uFFFD'
+		return r
 	}, s)
 }
