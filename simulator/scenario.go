@@ -42,6 +42,9 @@ type Scenario struct {
 	// CertMappings map client certificates to users, as the entries of
 	// winrm/config/service/certmapping do.
 	CertMappings []CertMapping `json:"certMappings,omitempty"`
+	// HTTPSOnly is set for a host with no HTTP listener: Start refuses it
+	// and only StartTLS serves it.
+	HTTPSOnly bool `json:"httpsOnly,omitempty"`
 	// MaxEnvelopeSizeKB bounds request bodies; larger ones get HTTP 413.
 	MaxEnvelopeSizeKB int `json:"maxEnvelopeSizeKB"`
 	// GetErrorEx is false for older hosts whose Msvm_ConcreteJob lacks it.

@@ -218,9 +218,12 @@ func (s *Server) listen(addr string, cfg *tls.Config) (string, error) {
 	scheme := "http"
 	if cfg != nil {
 		ln, scheme = tls.NewListener(ln, cfg), "https"
+	} else if s.sc.HTTPSOnly {
+		ln.Close()
+		return "", fmt.Errorf("simulator: host %s has only an HTTPS listener: start it with StartTLS", s.sc.Host)
 	}
 	s.httpSrv = &http.Server{
-		Handler:           s,
+		Handler:           http.HandlerFunc(s.serveListener),
 		ReadHeaderTimeout: 30 * time.Second,
 		ReadTimeout:       2 * time.Minute, // a request body that trickles in is cut off
 		IdleTimeout:       2 * time.Minute, // HTTP.sys' default idle connection timeout
@@ -244,6 +247,17 @@ func (s *Server) Close() error {
 		return srv.Close()
 	}
 	return nil
+}
+
+// serveListener is the handler of Start and StartTLS: a WinRM listener
+// answers at /wsman and nowhere else.
+func (s *Server) serveListener(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path != "/wsman" {
+		s.count(func(st *Stats) { st.Requests++ })
+		s.reject(w, r, http.StatusNotFound)
+		return
+	}
+	s.ServeHTTP(w, r)
 }
 
 // ServeHTTP implements http.Handler.
