@@ -49,7 +49,9 @@ func (a *app) newDemoCmd() *cobra.Command {
 port, and runs the real 'cimjob error' commands against its jobs, printing
 each command line and what it prints. No Windows host is needed.
 
-It exits 0 when every step gave the exit code it should.`,
+On the default scenario it exits 0 when every step gave the exit code it
+should; with --all or another scenario it shows each step's exit code
+without judging it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return a.runDemo(cmd.Context(), &f) },
 	}
