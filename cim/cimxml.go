@@ -22,20 +22,23 @@ import (
 // It rejects DTDs and entity declarations and any input beyond lim; every
 // error is a *DecodeError.
 func ParseCIMXML(data []byte, lim Limits) (*Instance, error) {
-	return parseCIMXML(data, lim.WithDefaults())
+	return parseCIMXML(data, &budget{lim: lim.WithDefaults()})
 }
 
-func parseCIMXML(data []byte, lim Limits) (*Instance, error) {
-	doc, err := readDocument(data, lim, FormatCIMXML)
+// parseCIMXML decodes a document, or an embedded string, within what b
+// has left.
+func parseCIMXML(data []byte, b *budget) (*Instance, error) {
+	doc, err := readDocument(data, b, FormatCIMXML)
 	if err != nil {
 		return nil, err
 	}
-	d := cimxmlDecoder{lim: lim}
+	d := cimxmlDecoder{b: b, lim: b.lim}
 	return d.object(doc.Root())
 }
 
 // cimxmlDecoder walks a document already bounded by readDocument.
 type cimxmlDecoder struct {
+	b   *budget // shared with the documents embedded in this one
 	lim Limits
 }
 
@@ -245,15 +248,16 @@ func (d *cimxmlDecoder) value(el *etree.Element, p Property, embedded bool) (Val
 }
 
 // embedded decodes CIM-XML carried as text at the given depth: the inner
-// document gets the depth the outer one has left, so that nesting embedded
-// strings cannot get around MaxDepth.
+// document gets the depth and elements the outer one has left, so that
+// nesting embedded strings cannot get around MaxDepth or MaxElements.
 func (d *cimxmlDecoder) embedded(text string, depth int) (*Instance, error) {
-	lim := d.lim
-	lim.MaxDepth -= depth
-	if lim.MaxDepth <= 0 {
+	outer := d.b.depth
+	d.b.depth += depth
+	defer func() { d.b.depth = outer }()
+	if d.b.depth >= d.lim.MaxDepth {
 		return nil, ErrTooDeep
 	}
-	return parseCIMXML([]byte(text), lim)
+	return parseCIMXML([]byte(text), d.b)
 }
 
 // isEmbedded reports whether a property carries an embedded object: the

@@ -175,6 +175,13 @@ func nestEmbedded(levels int) string {
 	return inner
 }
 
+// flatRun is an INSTANCE of about n bytes, nearly all of them empty
+// elements side by side.
+func flatRun(n int64) string {
+	const open, end = `<INSTANCE CLASSNAME="X">`, `</INSTANCE>`
+	return open + strings.Repeat("<b/>", int(n-int64(len(open)+len(end)))/4) + end
+}
+
 func TestParseCIMXMLRejects(t *testing.T) {
 	valid, err := os.ReadFile("testdata/cimxml_msvm_error_escaped.xml")
 	if err != nil {
@@ -230,6 +237,13 @@ func TestParseCIMXMLRejects(t *testing.T) {
 		{name: "deep embedding small limit", in: nestEmbedded(6), lim: small, cause: ErrTooDeep},
 		{name: "too many properties", in: props(11), lim: small, cause: ErrTooMany},
 		{name: "too many array elements", in: values(11), lim: small, cause: ErrTooMany},
+		// 4 MiB of empty elements: within MaxBytes and MaxDepth, but a tree
+		// of them would take some 200 MB.
+		{name: "flat run of elements", in: flatRun(DefaultLimits.MaxBytes), cause: ErrTooMany},
+		{name: "too many elements", in: flatRun(200), lim: Limits{MaxElements: 10}, cause: ErrTooMany},
+		// 3 + 3 + 1 elements in three documents: the embedded ones spend
+		// what the outer one left.
+		{name: "elements across embedding", in: nestEmbedded(2), lim: Limits{MaxElements: 6}, cause: ErrTooMany},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -265,6 +279,12 @@ func TestParseCIMXMLLimitsBoundary(t *testing.T) {
 	if inst, err := ParseCIMXML([]byte(nestEmbedded(5)), small); err != nil || inst.ClassName != "L" {
 		t.Errorf("embedding within depth: %v", err)
 	}
+	if _, err := ParseCIMXML([]byte(nestEmbedded(2)), Limits{MaxElements: 7}); err != nil {
+		t.Errorf("embedding within MaxElements: %v", err)
+	}
+	if _, err := ParseCIMXML([]byte(flatRun(200)), Limits{MaxElements: 46}); err != nil {
+		t.Errorf("exactly MaxElements: %v", err)
+	}
 }
 
 func FuzzParseCIMXML(f *testing.F) {
@@ -280,7 +300,8 @@ func FuzzParseCIMXML(f *testing.F) {
 	}
 	f.Add([]byte(`<!DOCTYPE x [<!ENTITY a "b">]><INSTANCE CLASSNAME="X"/>`))
 	f.Add([]byte(nestEmbedded(4)))
-	lim := Limits{MaxBytes: 64 << 10, MaxDepth: 32, MaxProperties: 64}
+	f.Add([]byte(flatRun(600)))
+	lim := Limits{MaxBytes: 64 << 10, MaxDepth: 32, MaxProperties: 64, MaxElements: 128}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		inst, err := ParseCIMXML(data, lim)
 		if err != nil {

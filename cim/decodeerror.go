@@ -10,6 +10,8 @@ const (
 	FormatCIMXML   = "CIM-XML"
 	FormatWSCIM    = "WS-CIM"
 	FormatDatetime = "datetime"
+	// FormatXML names CheckXML, which checks XML in no particular encoding of CIM.
+	FormatXML = "XML"
 )
 
 // Sentinel causes a DecodeError may wrap; test for them with errors.Is.
@@ -18,8 +20,9 @@ var (
 	ErrTooLarge = errors.New("input exceeds size limit")
 	// ErrTooDeep: elements nest deeper than Limits.MaxDepth.
 	ErrTooDeep = errors.New("input exceeds depth limit")
-	// ErrTooMany: an instance or array has more than Limits.MaxProperties members.
-	ErrTooMany = errors.New("input exceeds property limit")
+	// ErrTooMany: an instance or array has more than Limits.MaxProperties
+	// members, or a document more than Limits.MaxElements elements.
+	ErrTooMany = errors.New("input exceeds count limit")
 	// ErrDTD: the input carries a DOCTYPE, ENTITY or other declaration,
 	// which no CIM encoding needs and entity-expansion attacks rely on.
 	ErrDTD = errors.New("DTD and entity declarations are not accepted")
@@ -29,7 +32,7 @@ var (
 // a Datetime). It wraps the underlying cause: an XML syntax error, a
 // strconv error, or one of ErrTooLarge, ErrTooDeep, ErrTooMany, ErrDTD.
 type DecodeError struct {
-	// Format is FormatCIMXML, FormatWSCIM or FormatDatetime.
+	// Format is FormatCIMXML, FormatWSCIM, FormatDatetime or FormatXML.
 	Format string
 	// Reason says what was wrong, in words.
 	Reason string

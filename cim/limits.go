@@ -10,11 +10,15 @@ type Limits struct {
 	// MaxProperties bounds the properties of one instance and the elements
 	// of one array.
 	MaxProperties int
+	// MaxElements bounds the elements of a whole document, counting those
+	// of the CIM-XML strings embedded in it: depth alone does not bound
+	// the memory a parsed tree takes.
+	MaxElements int
 }
 
 // DefaultLimits are generous for any CIM_Error and small enough that a
 // hostile document cannot exhaust memory.
-var DefaultLimits = Limits{MaxBytes: 4 << 20, MaxDepth: 64, MaxProperties: 4096}
+var DefaultLimits = Limits{MaxBytes: 4 << 20, MaxDepth: 64, MaxProperties: 4096, MaxElements: 65536}
 
 // WithDefaults returns l with each zero or negative field taken from
 // DefaultLimits, so that a caller can set one bound and keep the others.
@@ -27,6 +31,9 @@ func (l Limits) WithDefaults() Limits {
 	}
 	if l.MaxProperties <= 0 {
 		l.MaxProperties = DefaultLimits.MaxProperties
+	}
+	if l.MaxElements <= 0 {
+		l.MaxElements = DefaultLimits.MaxElements
 	}
 	return l
 }

@@ -42,7 +42,8 @@ const (
 //     namespace of the embedded class.
 //
 // el has already been read, so lim.MaxBytes does not apply (ParseWSCIMBytes
-// checks it); depth is counted from el. Errors are *DecodeError.
+// checks it, and CheckXML checks a whole document before it is parsed);
+// depth and elements are counted from el. Errors are *DecodeError.
 func ParseWSCIM(el *etree.Element, lim Limits) (*Instance, error) {
 	if el == nil {
 		return nil, decodeErrorf(FormatWSCIM, nil, "no instance element")
@@ -55,7 +56,7 @@ func ParseWSCIM(el *etree.Element, lim Limits) (*Instance, error) {
 // DTD or entity declarations, well-formed.
 func ParseWSCIMBytes(data []byte, lim Limits) (*Instance, error) {
 	lim = lim.WithDefaults()
-	doc, err := readDocument(data, lim, FormatWSCIM)
+	doc, err := readDocument(data, &budget{lim: lim}, FormatWSCIM)
 	if err != nil {
 		return nil, err
 	}
@@ -64,6 +65,9 @@ func ParseWSCIMBytes(data []byte, lim Limits) (*Instance, error) {
 
 type wscimDecoder struct {
 	lim Limits
+	// elements counts the elements decoded, against lim.MaxElements: a
+	// tree handed to ParseWSCIM was not pre-scanned.
+	elements int
 }
 
 func (d *wscimDecoder) errorf(cause error, reason string, args ...any) error {
@@ -76,6 +80,7 @@ func (d *wscimDecoder) root(el *etree.Element) (*Instance, error) {
 	if isNil(el) {
 		return nil, d.errorf(ErrNull, "<%s> is xsi:nil", el.Tag)
 	}
+	d.elements = 1
 	return d.instance(el, 1)
 }
 
@@ -99,6 +104,10 @@ func (d *wscimDecoder) instance(el *etree.Element, depth int) (*Instance, error)
 	var props []*wscimProperty
 	index := map[string]int{}
 	for _, c := range kids {
+		d.elements++
+		if d.elements > d.lim.MaxElements {
+			return nil, d.errorf(ErrTooMany, "more than %d elements", d.lim.MaxElements)
+		}
 		val, typ, err := d.value(c, depth+1)
 		if err != nil {
 			return nil, err

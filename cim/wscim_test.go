@@ -195,6 +195,7 @@ func TestParseWSCIMRejects(t *testing.T) {
 		{name: "too many properties", in: manyProps, lim: small, cause: ErrTooMany},
 		{name: "too many array elements", in: "<X>" + strings.Repeat("<A>1</A>", 6) + "</X>", lim: small, cause: ErrTooMany},
 		{name: "nil instance", in: `<X xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:nil="true"/>`, cause: ErrNull},
+		{name: "too many elements", in: "<X><A>" + strings.Repeat("<b/>", 20) + "</A></X>", lim: Limits{MaxElements: 20}, cause: ErrTooMany},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -220,6 +221,17 @@ func TestParseWSCIMRejects(t *testing.T) {
 	if _, err := ParseWSCIM(doc.Root(), small); !errors.Is(err, ErrTooDeep) {
 		t.Errorf("deep tree: %v, want ErrTooDeep", err)
 	}
+	// So are elements: 1 + 1 + 20 is over 21, and exactly 22 fits.
+	doc = etree.NewDocument()
+	if err := doc.ReadFromString("<X><A>" + strings.Repeat("<b/>", 20) + "</A></X>"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ParseWSCIM(doc.Root(), Limits{MaxElements: 21}); !errors.Is(err, ErrTooMany) {
+		t.Errorf("many elements: %v, want ErrTooMany", err)
+	}
+	if _, err := ParseWSCIM(doc.Root(), Limits{MaxElements: 22}); err != nil {
+		t.Errorf("exactly MaxElements: %v", err)
+	}
 }
 
 func FuzzParseWSCIM(f *testing.F) {
@@ -233,7 +245,7 @@ func FuzzParseWSCIM(f *testing.F) {
 		f.Add(data)
 	}
 	f.Add([]byte(`<X xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><A xsi:nil="true"/><A>1</A></X>`))
-	lim := Limits{MaxBytes: 64 << 10, MaxDepth: 32, MaxProperties: 64}
+	lim := Limits{MaxBytes: 64 << 10, MaxDepth: 32, MaxProperties: 64, MaxElements: 128}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		inst, err := ParseWSCIMBytes(data, lim)
 		if err != nil {

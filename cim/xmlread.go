@@ -11,23 +11,43 @@ import (
 	"github.com/beevik/etree"
 )
 
+// CheckXML makes the bounded pass that ParseCIMXML and ParseWSCIMBytes
+// make before they build a tree, for a caller (a SOAP client, say) that
+// builds the tree itself: data must be at most lim.MaxBytes long, nest at
+// most lim.MaxDepth deep, hold at most lim.MaxElements elements, carry no
+// DOCTYPE, ENTITY or other <!...> declaration, and be one well-formed,
+// complete UTF-8 document (a byte-order mark is allowed). Zero fields of
+// lim take DefaultLimits. It reads data as a stream, so the check costs
+// little memory whatever data holds. Errors are *DecodeError with Format
+// FormatXML, wrapping ErrTooLarge, ErrTooDeep, ErrTooMany, ErrDTD or the
+// XML syntax error.
+func CheckXML(data []byte, lim Limits) error {
+	_, _, err := checkDocument(data, &budget{lim: lim.WithDefaults()}, FormatXML)
+	return err
+}
+
+// budget is what one document and the CIM-XML strings embedded in it may
+// use together, so that nesting documents in text cannot get around the
+// limits.
+type budget struct {
+	// lim is as configured (defaults filled in); errors quote it.
+	lim Limits
+	// depth is how deep the enclosing documents already nest.
+	depth int
+	// elements counts the elements read so far, across all documents.
+	elements int
+}
+
 // readDocument turns untrusted bytes into an etree document after checking
-// them in one bounded token pass: size against lim.MaxBytes, nesting
-// against lim.MaxDepth, no DOCTYPE/ENTITY (or any other <!...>
-// declaration), well-formed and complete. etree alone bounds neither size
-// nor declarations, so the pass runs first. lim must have its defaults
-// filled in.
-func readDocument(data []byte, lim Limits, format string) (*etree.Document, error) {
-	if int64(len(data)) > lim.MaxBytes {
-		return nil, decodeErrorf(format, ErrTooLarge, "%d bytes, limit %d", len(data), lim.MaxBytes)
-	}
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	charset := charsetReader(data)
-	if err := prescan(data, lim, format, charset); err != nil {
+// them with checkDocument. etree alone bounds neither size, element count
+// nor declarations, so the check runs first.
+func readDocument(data []byte, b *budget, format string) (*etree.Document, error) {
+	data, charset, err := checkDocument(data, b, format)
+	if err != nil {
 		return nil, err
 	}
 	doc := etree.NewDocument()
-	doc.ReadSettings = etree.ReadSettings{CharsetReader: charset, MaxDepth: lim.MaxDepth + 1}
+	doc.ReadSettings = etree.ReadSettings{CharsetReader: charset, MaxDepth: b.lim.MaxDepth - b.depth + 1}
 	if err := doc.ReadFromBytes(data); err != nil {
 		return nil, decodeErrorf(format, err, "malformed XML")
 	}
@@ -37,7 +57,24 @@ func readDocument(data []byte, lim Limits, format string) (*etree.Document, erro
 	return doc, nil
 }
 
-func prescan(data []byte, lim Limits, format string, charset func(string, io.Reader) (io.Reader, error)) error {
+// checkDocument checks data in one bounded token pass: size against
+// MaxBytes, nesting against MaxDepth and element count against
+// MaxElements (both counted on from b), no DOCTYPE/ENTITY (or any other
+// <!...> declaration), well-formed and complete. It returns data without
+// a UTF-8 byte-order mark and the charset reader to parse it with.
+func checkDocument(data []byte, b *budget, format string) ([]byte, func(string, io.Reader) (io.Reader, error), error) {
+	if int64(len(data)) > b.lim.MaxBytes {
+		return nil, nil, decodeErrorf(format, ErrTooLarge, "%d bytes, limit %d", len(data), b.lim.MaxBytes)
+	}
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	charset := charsetReader(data)
+	if err := prescan(data, b, format, charset); err != nil {
+		return nil, nil, err
+	}
+	return data, charset, nil
+}
+
+func prescan(data []byte, b *budget, format string, charset func(string, io.Reader) (io.Reader, error)) error {
 	dec := xml.NewDecoder(bytes.NewReader(data))
 	dec.Strict = true
 	dec.CharsetReader = charset
@@ -56,8 +93,14 @@ func prescan(data []byte, lim Limits, format string, charset func(string, io.Rea
 		switch t := tok.(type) {
 		case xml.StartElement:
 			depth++
-			if depth > lim.MaxDepth {
-				return decodeErrorf(format, ErrTooDeep, "nesting deeper than %d", lim.MaxDepth)
+			if b.depth+depth > b.lim.MaxDepth {
+				return decodeErrorf(format, ErrTooDeep, "nesting deeper than %d", b.lim.MaxDepth)
+			}
+			// Depth alone does not bound memory: a flat run of <b/> costs
+			// etree far more than its bytes.
+			b.elements++
+			if b.elements > b.lim.MaxElements {
+				return decodeErrorf(format, ErrTooMany, "more than %d elements", b.lim.MaxElements)
 			}
 			if depth == 1 {
 				roots++
