@@ -14,6 +14,11 @@ type AcceptorConfig struct {
 	// also the TargetName.
 	NetBIOSDomain, NetBIOSComputer string
 	DNSDomain, DNSComputer         string
+	// SealingOptional, when true, accepts a client that does not negotiate
+	// 128-bit sealing with key exchange: only for a server that never
+	// seals (HTTPS, TLS protecting the messages). By default such an
+	// AUTHENTICATE_MESSAGE is refused with a *DowngradeError.
+	SealingOptional bool
 	// ChannelBindings, when set, must match the client's
 	// MsvAvChannelBindings (EPA "required"); when nil they are not checked.
 	ChannelBindings *ChannelBindings
@@ -103,8 +108,10 @@ const ntlmv2MinResponse = 16 + 28 + 4
 // Accept verifies the client's AUTHENTICATE_MESSAGE: the NTLMv2 response
 // against the password lookup returns, the MIC when the client says it sent
 // one, and the channel bindings when the config requires them. A credential
-// failure is an *AuthError (errors.Is ErrAuthenticationFailed); a malformed
-// message is a *FormatError.
+// failure is an *AuthError and a downgraded session (see
+// AcceptorConfig.SealingOptional) a *DowngradeError, both matching
+// ErrAuthenticationFailed under errors.Is; a malformed message is a
+// *FormatError.
 func (a *Acceptor) Accept(authenticate []byte, lookup LookupFunc) (*Session, Identity, error) {
 	if a.cm == nil {
 		return nil, Identity{}, &ProtocolError{Reason: "Accept called before Challenge"}
@@ -156,8 +163,14 @@ func (a *Acceptor) Accept(authenticate []byte, lookup LookupFunc) (*Session, Ide
 		}
 	}
 
-	// The session runs under what both sides agreed to.
+	// The session runs under what both sides agreed to, which must not
+	// have been talked down (see DowngradeError).
 	flags := am.Flags & a.cm.Flags
+	if !a.cfg.SealingOptional {
+		if err := checkSessionFlags("AUTHENTICATE_MESSAGE", flags, requiredAcceptFlags); err != nil {
+			return nil, id, err
+		}
+	}
 	exported := sessionBaseKey // KXKEY for NTLMv2
 	if flags.Has(FlagKeyExchange) {
 		if len(am.EncryptedRandomSessionKey) != 16 {

@@ -80,7 +80,10 @@ func (c *Client) Negotiate() ([]byte, error) {
 }
 
 // Authenticate answers the server's CHALLENGE_MESSAGE with an
-// AUTHENTICATE_MESSAGE and returns the Session for the connection.
+// AUTHENTICATE_MESSAGE and returns the Session for the connection. A
+// challenge that does not grant 128-bit keys, signing, sealing, key
+// exchange and extended session security is refused with a
+// *DowngradeError.
 func (c *Client) Authenticate(challenge []byte) ([]byte, *Session, error) {
 	if c.negotiate == nil {
 		return nil, nil, &ProtocolError{Reason: "Authenticate called before Negotiate"}
@@ -92,10 +95,13 @@ func (c *Client) Authenticate(challenge []byte) ([]byte, *Session, error) {
 	switch {
 	case !cm.Flags.Has(FlagUnicode):
 		return nil, nil, &ProtocolError{Reason: "server did not negotiate UNICODE"}
-	case !cm.Flags.Has(FlagExtendedSessionSecurity):
-		return nil, nil, &ProtocolError{Reason: "server did not negotiate extended session security"}
 	case cm.TargetInfo == nil:
 		return nil, nil, &ProtocolError{Reason: "server sent no TargetInfo, which NTLMv2 needs"}
+	}
+	// Never settle for less than what was asked: the session keys follow
+	// these flags, and they are not integrity-protected without a MIC.
+	if err := checkSessionFlags("CHALLENGE_MESSAGE", cm.Flags, requiredSessionFlags); err != nil {
+		return nil, nil, err
 	}
 	// REQUEST_TARGET is a client request only; echoing it is what Windows does.
 	flags := cm.Flags&clientFlags | FlagRequestTarget

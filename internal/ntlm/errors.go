@@ -79,6 +79,48 @@ func (e *AuthError) Is(target error) bool { return target == ErrAuthenticationFa
 // ErrAuthenticationFailed matches every *AuthError under errors.Is.
 var ErrAuthenticationFailed = errors.New("ntlm: authentication failed")
 
+// DowngradeError reports a handshake whose flags lack what session
+// security needs: 128-bit keys, signing, sealing, key exchange and extended
+// session security. Windows always offers all of them, so their absence
+// means a peer too old to trust or a man in the middle who stripped them
+// (the flags are covered by the MIC only when the server sent a
+// timestamp, which the same attacker can strip), hoping for a 40-bit key.
+type DowngradeError struct {
+	Message string         // the message at fault: "CHALLENGE_MESSAGE" or "AUTHENTICATE_MESSAGE"
+	Flags   NegotiateFlags // the flags it carried (for the acceptor: those agreed)
+	Missing NegotiateFlags
+}
+
+func (e *DowngradeError) Error() string {
+	return fmt.Sprintf("ntlm: %s lacks %s (session security downgrade refused)", e.Message, e.Missing)
+}
+
+// Is makes a downgraded AUTHENTICATE_MESSAGE match ErrAuthenticationFailed,
+// so that an acceptor's server answers it as it answers bad credentials.
+func (e *DowngradeError) Is(target error) bool {
+	return target == ErrAuthenticationFailed && e.Message == "AUTHENTICATE_MESSAGE"
+}
+
+// requiredSessionFlags are the flags a client requires of a CHALLENGE:
+// without them a session's keys are weak (40- or 56-bit seal keys, no key
+// exchange) or messages unprotected.
+const requiredSessionFlags = Flag128 | FlagSign | FlagSeal | FlagKeyExchange | FlagExtendedSessionSecurity
+
+// requiredAcceptFlags are what an acceptor requires of an AUTHENTICATE:
+// the same but SIGN, which ntlm-auth (pywinrm) leaves out although it
+// seals; a sealed message carries its signature anyway, and SIGN changes
+// no key.
+const requiredAcceptFlags = requiredSessionFlags &^ FlagSign
+
+// checkSessionFlags returns a *DowngradeError when flags lack any of
+// required.
+func checkSessionFlags(message string, flags, required NegotiateFlags) error {
+	if missing := required &^ flags; missing != 0 {
+		return &DowngradeError{Message: message, Flags: flags, Missing: missing}
+	}
+	return nil
+}
+
 // IntegrityError reports a sealed or signed message whose signature does not
 // verify, or a session that is unusable after such a failure.
 type IntegrityError struct {
