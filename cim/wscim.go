@@ -16,8 +16,9 @@ const (
 	nsWSMan        = "http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd"
 )
 
-// ParseWSCIM decodes a DSP0230 WS-CIM instance element: el's children are
-// the properties (matched by local name; any namespace), xsi:nil="true"
+// ParseWSCIM decodes a DSP0230 WS-CIM instance element: el's children in
+// the property namespace are the properties (matched by namespace URI and
+// local name; children in other namespaces are skipped), xsi:nil="true"
 // marks NULL, repeated elements form arrays, xsi:type may type values, and
 // cim:Datetime / cim:Interval / cim:CIM_DateTime children are datetimes.
 // The class name comes from xsi:type ("p:CIM_Error_Type" -> "CIM_Error"),
@@ -25,14 +26,19 @@ const (
 // the element's local name.
 //
 // More precisely:
+//   - the property namespace is the one el's xsi:type QName resolves to
+//     ("p:CIM_Error_Type" with p bound to the CIM_Error class URI), else
+//     that of el's first element child; the same holds for each embedded
+//     instance;
 //   - the xsi namespace is http://www.w3.org/2001/XMLSchema-instance under
 //     any prefix; xsi:type values name DSP0230 cim* types or XML Schema
 //     types ("cim:cimUnsignedShort" gives TypeUint16);
 //   - a NULL array arrives as one element with xsi:nil, giving a NULL
 //     property that is not marked Array;
 //   - a property element with one cim:Datetime, cim:Interval,
-//     cim:CIM_DateTime, cim:Date or cim:Time child (namespace
-//     http://schemas.dmtf.org/wbem/wscim/1/common) is a datetime; one that
+//     cim:CIM_DateTime, cim:Date or cim:Time child, in namespace
+//     http://schemas.dmtf.org/wbem/wscim/1/common and no other, is a
+//     datetime; one that
 //     holds a WS-Addressing endpoint reference is a reference, rendered as
 //     an object path; any other property element with element children is
 //     an embedded instance, decoded recursively;
@@ -92,14 +98,19 @@ type wscimProperty struct {
 }
 
 // instance decodes el, found at depth (el itself counting 1 at the top).
+// Only children in the instance's property namespace (see
+// propertyNamespace) are its properties; others, SOAP or vendor
+// extensions say, are skipped so that they can neither merge with nor
+// shadow a property of the same local name.
 func (d *wscimDecoder) instance(el *etree.Element, depth int) (*Instance, error) {
 	kids := el.ChildElements()
 	if len(kids) > 0 && depth+1 > d.lim.MaxDepth {
 		return nil, d.errorf(ErrTooDeep, "nesting deeper than %d", d.lim.MaxDepth)
 	}
-	inst := &Instance{ClassName: wscimClassName(el, kids), Namespace: el.NamespaceURI()}
+	ns := propertyNamespace(el, kids)
+	inst := &Instance{ClassName: wscimClassName(el, ns, kids), Namespace: el.NamespaceURI()}
 	if len(kids) > 0 {
-		inst.Namespace = kids[0].NamespaceURI()
+		inst.Namespace = ns
 	}
 	var props []*wscimProperty
 	index := map[string]int{}
@@ -107,6 +118,9 @@ func (d *wscimDecoder) instance(el *etree.Element, depth int) (*Instance, error)
 		d.elements++
 		if d.elements > d.lim.MaxElements {
 			return nil, d.errorf(ErrTooMany, "more than %d elements", d.lim.MaxElements)
+		}
+		if c.NamespaceURI() != ns {
+			continue
 		}
 		val, typ, err := d.value(c, depth+1)
 		if err != nil {
@@ -167,7 +181,7 @@ func (d *wscimDecoder) value(c *etree.Element, depth int) (Value, Type, error) {
 	if depth+1 > d.lim.MaxDepth {
 		return Value{}, typ, d.errorf(ErrTooDeep, "nesting deeper than %d", d.lim.MaxDepth)
 	}
-	if k := kids[0]; len(kids) == 1 && datetimeWrappers[k.Tag] && inNamespace(k, nsWSCIMCommon) {
+	if k := kids[0]; len(kids) == 1 && datetimeWrappers[k.Tag] && k.NamespaceURI() == nsWSCIMCommon {
 		v := Value{Text: charData(k)}
 		// An unparseable datetime keeps its text: the value is still worth showing.
 		v.Datetime, _ = ParseDatetime(v.Text)
@@ -183,11 +197,25 @@ func (d *wscimDecoder) value(c *etree.Element, depth int) (Value, Type, error) {
 	return Value{Instance: inst}, TypeInstance, nil
 }
 
-// inNamespace reports whether el is in namespace ns, or in none at all: a
-// producer that forgets to bind the cim prefix should not lose its dates.
-func inNamespace(el *etree.Element, ns string) bool {
-	u := el.NamespaceURI()
-	return u == ns || u == ""
+// propertyNamespace is the namespace of el's property elements: the one
+// el's xsi:type QName resolves to when it names a class type ("p:X_Type"
+// with p bound), else that of el's first element child. DSP0230 puts an
+// instance's properties in its class's namespace, which an embedded-object
+// output parameter (<p:Error> in the job's namespace) need not share.
+func propertyNamespace(el *etree.Element, kids []*etree.Element) string {
+	if v, ok := xsiAttr(el, "type"); ok {
+		prefix, _, found := strings.Cut(v, ":")
+		if !found {
+			prefix = ""
+		}
+		if ns, bound := lookupPrefix(el, prefix); bound && ns != nsWSCIMCommon && ns != nsXS {
+			return ns
+		}
+	}
+	if len(kids) > 0 {
+		return kids[0].NamespaceURI()
+	}
+	return el.NamespaceURI()
 }
 
 // xsiAttr returns the value of el's attribute local in the xsi namespace.
@@ -260,8 +288,9 @@ func lookupPrefix(el *etree.Element, prefix string) (string, bool) {
 	return "", false
 }
 
-// wscimClassName picks the class name of an instance element (see ParseWSCIM).
-func wscimClassName(el *etree.Element, kids []*etree.Element) string {
+// wscimClassName picks the class name of an instance element whose
+// properties are in namespace ns (see ParseWSCIM).
+func wscimClassName(el *etree.Element, ns string, kids []*etree.Element) string {
 	if v, ok := xsiAttr(el, "type"); ok {
 		_, local, found := strings.Cut(v, ":")
 		if !found {
@@ -272,7 +301,7 @@ func wscimClassName(el *etree.Element, kids []*etree.Element) string {
 		}
 	}
 	if len(kids) > 0 {
-		if name := lastSegment(kids[0].NamespaceURI()); name != "" {
+		if name := lastSegment(ns); name != "" {
 			return name
 		}
 	}

@@ -120,6 +120,78 @@ func TestParseWSCIMValues(t *testing.T) {
 	})
 }
 
+// TestParseWSCIMNamespaces checks that properties are matched by namespace
+// URI as well as local name: an element of the same local name in another
+// namespace must neither join a property into an array nor shadow it.
+func TestParseWSCIMNamespaces(t *testing.T) {
+	const decl = `xmlns:p="urn:x/CIM_Error" xmlns:q="urn:evil" xmlns:c="http://schemas.dmtf.org/wbem/wscim/1/common" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"`
+	tests := []struct {
+		name, xml string
+		want      string // Message, or "" for none
+		props     int
+	}{
+		{name: "foreign after", xml: `<p:X ` + decl + `><p:Message>a</p:Message><q:Message>evil</q:Message></p:X>`, want: "a", props: 1},
+		{name: "foreign first, xsi:type names the class", xml: `<r:Error xmlns:r="urn:job" ` + decl + ` xsi:type="p:CIM_Error_Type"><q:Message>evil</q:Message><p:Message>a</p:Message><q:Other>1</q:Other></r:Error>`, want: "a", props: 1},
+		{name: "unprefixed foreign", xml: `<p:X ` + decl + `><p:Message>a</p:Message><Message>evil</Message></p:X>`, want: "a", props: 1},
+		{name: "xsi:type in XML Schema falls back to first child", xml: `<p:X ` + decl + ` xsi:type="c:cimString"><p:Message>a</p:Message><q:Message>evil</q:Message></p:X>`, want: "a", props: 1},
+		{name: "nested instance", xml: `<p:X ` + decl + `><p:E><q:Message>evil</q:Message><p:Message>x</p:Message></p:E><p:Message>a</p:Message></p:X>`, want: "a", props: 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			inst, err := ParseWSCIMBytes([]byte(tc.xml), Limits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(inst.Properties) != tc.props {
+				t.Errorf("%d properties, want %d: %+v", len(inst.Properties), tc.props, inst.Properties)
+			}
+			m := inst.Property("Message")
+			if m == nil || m.Array || len(m.Values) != 1 || m.Values[0].Text != tc.want {
+				t.Errorf("Message = %+v, want scalar %q", m, tc.want)
+			}
+			if inst.Namespace != "urn:x/CIM_Error" || inst.ClassName != "CIM_Error" {
+				t.Errorf("class %q namespace %q", inst.ClassName, inst.Namespace)
+			}
+		})
+	}
+	// The nested instance took its namespace from its first child (q) and
+	// kept only q:Message.
+	inst, err := ParseWSCIMBytes([]byte(tests[len(tests)-1].xml), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := inst.Property("E").Values[0].Instance; len(e.Properties) != 1 || e.Properties[0].Values[0].Text != "evil" {
+		t.Errorf("nested = %+v", e)
+	}
+}
+
+// TestParseWSCIMDatetimeNamespace checks that only the WS-CIM common
+// namespace makes a wrapper element a datetime.
+func TestParseWSCIMDatetimeNamespace(t *testing.T) {
+	tests := []struct {
+		name, xml string
+		datetime  bool
+	}{
+		{name: "common namespace", xml: `<X xmlns:c="http://schemas.dmtf.org/wbem/wscim/1/common"><T><c:Datetime>2014-04-03T14:45:50Z</c:Datetime></T></X>`, datetime: true},
+		{name: "no namespace", xml: `<X><T><Datetime>2014-04-03T14:45:50Z</Datetime></T></X>`},
+		{name: "class namespace", xml: `<X xmlns="urn:x/C"><T><Datetime>2014-04-03T14:45:50Z</Datetime></T></X>`},
+		{name: "other namespace", xml: `<X xmlns:c="urn:not-common"><T><c:Interval>P1D</c:Interval></T></X>`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			inst, err := ParseWSCIMBytes([]byte(tc.xml), Limits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := inst.Property("T")
+			got := p.Type == TypeDatetime && p.Values[0].Datetime != nil
+			if got != tc.datetime || (!tc.datetime && p.Type != TypeInstance) {
+				t.Errorf("T = %+v, datetime %v, want %v", p, got, tc.datetime)
+			}
+		})
+	}
+}
+
 func TestParseWSCIMClassName(t *testing.T) {
 	tests := []struct{ xml, want string }{
 		{`<p:X xmlns:p="urn:a/Msvm_Error" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="p:MSFT_WmiError_Type"><p:A>1</p:A></p:X>`, "MSFT_WmiError"},
@@ -245,6 +317,7 @@ func FuzzParseWSCIM(f *testing.F) {
 		f.Add(data)
 	}
 	f.Add([]byte(`<X xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><A xsi:nil="true"/><A>1</A></X>`))
+	f.Add([]byte(`<r:E xmlns:r="urn:job" xmlns:p="urn:x/C" xmlns:q="urn:q" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="p:C_Type"><q:M>evil</q:M><p:M>a</p:M></r:E>`))
 	lim := Limits{MaxBytes: 64 << 10, MaxDepth: 32, MaxProperties: 64, MaxElements: 128}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		inst, err := ParseWSCIMBytes(data, lim)
