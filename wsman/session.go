@@ -61,6 +61,9 @@ type SessionTransport struct {
 	// onIdleClosed, for tests, is called when the watcher closes an idle
 	// connection the service dropped.
 	onIdleClosed func()
+	// onWatcherWoke and onWatcherExit, for tests, are called by an idle
+	// watcher once it has its verdict, before it takes t.mu, and as it ends.
+	onWatcherWoke, onWatcherExit func()
 }
 
 // NewTransport returns the transport cfg.Auth needs: a SessionTransport
@@ -208,8 +211,7 @@ func (t *SessionTransport) try(ctx context.Context, envelope []byte, fresh bool)
 		t.mu.Lock()
 		defer t.mu.Unlock()
 		if keep && !t.closed {
-			t.idle = append(t.idle, c)
-			t.watchIdle(c)
+			t.putIdle(c)
 			return
 		}
 		c.conn.Close()

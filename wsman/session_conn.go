@@ -163,10 +163,15 @@ func isTimeout(err error) bool {
 
 // watchIdle starts watching an idle connection: if the service closes it,
 // sends anything, or it stays idle past the timeout, the watcher removes
-// it from the pool and closes it. take stops the watcher.
+// it from the pool and closes it. take stops the watcher. t.mu must be
+// held.
 func (t *SessionTransport) watchIdle(c *sessConn) {
 	c.idleSince = time.Now()
-	c.watch = make(chan error, 1)
+	// The watcher keeps its own channel: by the time it takes t.mu the
+	// connection may have been taken, used and put back under a new
+	// watcher, which alone may then remove it.
+	watch := make(chan error, 1)
+	c.watch = watch
 	_ = c.conn.SetReadDeadline(c.idleSince.Add(t.cfg.IdleTimeout))
 	go func() {
 		c.budget.left = 1
@@ -174,9 +179,12 @@ func (t *SessionTransport) watchIdle(c *sessConn) {
 		if err == nil {
 			err = errUnsolicited
 		}
-		c.watch <- err
+		watch <- err
+		if t.onWatcherWoke != nil {
+			t.onWatcherWoke()
+		}
 		t.mu.Lock()
-		mine := t.removeIdle(c)
+		mine := c.watch == watch && t.removeIdle(c)
 		t.mu.Unlock()
 		if mine {
 			c.conn.Close()
@@ -184,7 +192,23 @@ func (t *SessionTransport) watchIdle(c *sessConn) {
 				t.onIdleClosed()
 			}
 		}
+		if t.onWatcherExit != nil {
+			t.onWatcherExit()
+		}
 	}()
+}
+
+// putIdle returns a connection to the pool, dropping the oldest idle one
+// when the pool already holds MaxConns. t.mu must be held.
+func (t *SessionTransport) putIdle(c *sessConn) {
+	if len(t.idle) >= t.cfg.MaxConns {
+		oldest := t.idle[0]
+		t.idle = append(t.idle[:0], t.idle[1:]...)
+		// Its watcher wakes, finds it gone from the pool and leaves it.
+		oldest.conn.Close()
+	}
+	t.idle = append(t.idle, c)
+	t.watchIdle(c)
 }
 
 // take stops the watcher of a connection just removed from the pool and
