@@ -50,14 +50,18 @@ type Error struct {
 // FormatCIMError names NewError in a DecodeError.
 const FormatCIMError = "CIM_Error"
 
-// NewError builds an Error from a decoded instance. Numbers that do not parse
-// are an error; values outside a value map are not.
+// NewError builds an Error from a decoded instance. It fails only when
+// there is no instance: one bad value must not hide the Message beside it.
 //
 // Property names are matched without regard to case, as CIM names are;
 // enumerations are read as decimal text and named with the CIM_Error value
 // maps (ValueMapOf("CIM_Error.<Property>")); every property CIM_Error does
-// not define is kept, in order, in Extra. Errors are *DecodeError with
-// Format FormatCIMError.
+// not define is kept, in order, in Extra. An enumeration that is NULL or
+// empty (blank text) is nil. One that is not a single unsigned decimal
+// number ("-1", "abc", two values) is nil too, and its property goes to
+// Extra so that the raw text is still shown. The class name is not
+// checked: any instance is read as far as its properties match CIM_Error.
+// Errors are *DecodeError with Format FormatCIMError.
 func NewError(inst *Instance) (*Error, error) {
 	if inst == nil {
 		return nil, decodeErrorf(FormatCIMError, nil, "no instance")
@@ -65,7 +69,7 @@ func NewError(inst *Instance) (*Error, error) {
 	e := &Error{Class: inst.ClassName, Instance: inst}
 	for i := range inst.Properties {
 		p := &inst.Properties[i]
-		var err error
+		ok := true
 		switch strings.ToLower(p.Name) {
 		case "owningentity":
 			e.OwningEntity = scalarText(p)
@@ -76,13 +80,13 @@ func NewError(inst *Instance) (*Error, error) {
 		case "messagearguments":
 			e.MessageArguments = texts(p)
 		case "errortype":
-			e.ErrorType, err = enumProperty(p, "CIM_Error.ErrorType")
+			e.ErrorType, ok = enumProperty(p, "CIM_Error.ErrorType")
 		case "othererrortype":
 			e.OtherErrorType = scalarText(p)
 		case "perceivedseverity":
-			e.PerceivedSeverity, err = enumProperty(p, "CIM_Error.PerceivedSeverity")
+			e.PerceivedSeverity, ok = enumProperty(p, "CIM_Error.PerceivedSeverity")
 		case "probablecause":
-			e.ProbableCause, err = enumProperty(p, "CIM_Error.ProbableCause")
+			e.ProbableCause, ok = enumProperty(p, "CIM_Error.ProbableCause")
 		case "probablecausedescription":
 			e.ProbableCauseDescription = scalarText(p)
 		case "recommendedactions":
@@ -90,18 +94,18 @@ func NewError(inst *Instance) (*Error, error) {
 		case "errorsource":
 			e.ErrorSource = scalarText(p)
 		case "errorsourceformat":
-			e.ErrorSourceFormat, err = enumProperty(p, "CIM_Error.ErrorSourceFormat")
+			e.ErrorSourceFormat, ok = enumProperty(p, "CIM_Error.ErrorSourceFormat")
 		case "othererrorsourceformat":
 			e.OtherErrorSourceFormat = scalarText(p)
 		case "cimstatuscode":
-			e.CIMStatusCode, err = enumProperty(p, "CIM_Error.CIMStatusCode")
+			e.CIMStatusCode, ok = enumProperty(p, "CIM_Error.CIMStatusCode")
 		case "cimstatuscodedescription":
 			e.CIMStatusCodeDescription = scalarText(p)
 		default:
-			e.Extra = append(e.Extra, *p)
+			ok = false
 		}
-		if err != nil {
-			return nil, err
+		if !ok {
+			e.Extra = append(e.Extra, *p)
 		}
 	}
 	return e, nil
@@ -122,23 +126,28 @@ func texts(p *Property) []string {
 }
 
 // enumProperty reads a numeric property and names it with the value map.
-func enumProperty(p *Property, key string) (*Enum, error) {
-	if p.Null || len(p.Values) == 0 || p.Values[0].Null {
-		return nil, nil
+// NULL and blank text give nil; ok is false when the value is there but is
+// not one unsigned decimal number, so that the caller can keep it raw.
+func enumProperty(p *Property, key string) (e *Enum, ok bool) {
+	if p.Null || len(p.Values) == 0 || (len(p.Values) == 1 && p.Values[0].Null) {
+		return nil, true
 	}
 	if len(p.Values) > 1 {
-		return nil, decodeErrorf(FormatCIMError, nil, "property %s has %d values, want one", p.Name, len(p.Values))
+		return nil, false
 	}
 	text := strings.TrimSpace(p.Values[0].Text)
+	if text == "" {
+		return nil, true // <p:PerceivedSeverity/>: sent, but with no value
+	}
 	n, err := strconv.ParseUint(text, 10, 64)
 	if err != nil {
-		return nil, decodeErrorf(FormatCIMError, err, "property %s: %q is not an unsigned number", p.Name, text)
+		return nil, false
 	}
-	e := Enum{Value: n}
-	if m, ok := ValueMapOf(key); ok {
-		e = m.Lookup(n)
+	v := Enum{Value: n}
+	if m, found := ValueMapOf(key); found {
+		v = m.Lookup(n)
 	}
-	return &e, nil
+	return &v, true
 }
 
 // Error returns a one-line summary: the formatted message and its ID.

@@ -84,32 +84,53 @@ func TestNewErrorFields(t *testing.T) {
 }
 
 func TestNewErrorRejects(t *testing.T) {
+	e, err := NewError(nil)
+	var de *DecodeError
+	if !errors.As(err, &de) || de.Format != FormatCIMError || e != nil {
+		t.Errorf("NewError(nil) = %v, %v; want a *DecodeError", e, err)
+	}
+}
+
+// TestNewErrorBadEnums checks that a malformed enumeration costs only
+// itself: the Message is still read, a blank one is NULL, and one that is
+// not a number is kept raw in Extra.
+func TestNewErrorBadEnums(t *testing.T) {
 	prop := func(name, text string) Property {
 		return Property{Name: name, Type: TypeUint16, Values: []Value{{Text: text}}}
 	}
 	tests := []struct {
-		name string
-		inst *Instance
+		name  string
+		prop  Property
+		extra bool // kept in Extra; otherwise a NULL enumeration
 	}{
-		{"nil instance", nil},
-		{"word", &Instance{ClassName: "CIM_Error", Properties: []Property{prop("PerceivedSeverity", "high")}}},
-		{"negative", &Instance{ClassName: "CIM_Error", Properties: []Property{prop("cimstatuscode", "-1")}}},
-		{"empty", &Instance{ClassName: "CIM_Error", Properties: []Property{prop("ErrorType", "")}}},
-		{"hex", &Instance{ClassName: "CIM_Error", Properties: []Property{prop("ProbableCause", "0x10")}}},
-		{"overflow", &Instance{ClassName: "CIM_Error", Properties: []Property{prop("ErrorSourceFormat", "18446744073709551616")}}},
-		{"array", &Instance{ClassName: "CIM_Error", Properties: []Property{{Name: "ErrorType", Array: true, Values: []Value{{Text: "1"}, {Text: "2"}}}}}},
+		{"NULL", Property{Name: "PerceivedSeverity", Null: true}, false},
+		{"empty", prop("ErrorType", ""), false},
+		{"blank", prop("PerceivedSeverity", " \n "), false},
+		{"word", prop("PerceivedSeverity", "high"), true},
+		{"negative", prop("cimstatuscode", "-1"), true},
+		{"letters", prop("ProbableCause", "abc"), true},
+		{"hex", prop("ProbableCause", "0x10"), true},
+		{"overflow", prop("ErrorSourceFormat", "18446744073709551616"), true},
+		{"array", Property{Name: "ErrorType", Array: true, Values: []Value{{Text: "1"}, {Text: "2"}}}, true},
 	}
 	for _, tc := range tests {
-		e, err := NewError(tc.inst)
-		var de *DecodeError
-		if !errors.As(err, &de) || de.Format != FormatCIMError || e != nil {
-			t.Errorf("%s: NewError = %v, %v; want a *DecodeError", tc.name, e, err)
-		}
-	}
-	// NULL and absent enumerations are nil, not errors.
-	e, err := NewError(&Instance{ClassName: "CIM_Error", Properties: []Property{{Name: "PerceivedSeverity", Null: true}}})
-	if err != nil || e.PerceivedSeverity != nil || e.CIMStatusCode != nil {
-		t.Errorf("NULL enum: %+v, %v", e, err)
+		t.Run(tc.name, func(t *testing.T) {
+			inst := &Instance{ClassName: "CIM_Error", Properties: []Property{prop("Message", "Disk full."), tc.prop}}
+			e, err := NewError(inst)
+			if err != nil {
+				t.Fatalf("NewError: %v", err)
+			}
+			if e.Message != "Disk full." {
+				t.Errorf("Message = %q", e.Message)
+			}
+			if e.ErrorType != nil || e.PerceivedSeverity != nil || e.ProbableCause != nil || e.ErrorSourceFormat != nil || e.CIMStatusCode != nil {
+				t.Errorf("enumeration set from %+v", tc.prop)
+			}
+			kept := len(e.Extra) == 1 && e.Extra[0].Name == tc.prop.Name
+			if kept != tc.extra || (!tc.extra && len(e.Extra) != 0) {
+				t.Errorf("Extra = %+v, want the property kept: %v", e.Extra, tc.extra)
+			}
+		})
 	}
 }
 
@@ -218,4 +239,25 @@ func FuzzNewError(f *testing.F) {
 			t.Fatalf("MarshalJSON: %v", err)
 		}
 	})
+}
+
+// TestNewErrorBadEnumsOnTheWire runs the same rule through the WS-CIM
+// decoder, as an embedded CIM_Error arrives.
+func TestNewErrorBadEnumsOnTheWire(t *testing.T) {
+	const doc = `<p:CIM_Error xmlns:p="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_Error">` +
+		`<p:PerceivedSeverity/><p:CIMStatusCode>-1</p:CIMStatusCode><p:Message>Access denied.</p:Message></p:CIM_Error>`
+	inst, err := ParseWSCIMBytes([]byte(doc), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := NewError(inst)
+	if err != nil {
+		t.Fatalf("NewError: %v", err)
+	}
+	if e.Message != "Access denied." || e.PerceivedSeverity != nil || e.CIMStatusCode != nil {
+		t.Errorf("got %+v", e)
+	}
+	if len(e.Extra) != 1 || e.Extra[0].Name != "CIMStatusCode" || e.Extra[0].Values[0].Text != "-1" {
+		t.Errorf("Extra = %+v, want CIMStatusCode kept raw", e.Extra)
+	}
 }
