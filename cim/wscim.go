@@ -83,7 +83,7 @@ func (d *wscimDecoder) errorf(cause error, reason string, args ...any) error {
 // root decodes the instance element itself. A NULL one (xsi:nil, as an
 // output parameter is when a job has no error) is not an instance.
 func (d *wscimDecoder) root(el *etree.Element) (*Instance, error) {
-	if isNil(el) {
+	if IsNil(el) {
 		return nil, d.errorf(ErrNull, "<%s> is xsi:nil", el.Tag)
 	}
 	d.elements = 1
@@ -167,7 +167,7 @@ var datetimeWrappers = map[string]bool{"Datetime": true, "Interval": true, "CIM_
 // the type it declares or implies.
 func (d *wscimDecoder) value(c *etree.Element, depth int) (Value, Type, error) {
 	typ := xsiType(c)
-	if isNil(c) {
+	if IsNil(c) {
 		return Value{Null: true}, typ, nil
 	}
 	kids := c.ChildElements()
@@ -216,22 +216,6 @@ func propertyNamespace(el *etree.Element, kids []*etree.Element) string {
 		return kids[0].NamespaceURI()
 	}
 	return el.NamespaceURI()
-}
-
-// xsiAttr returns the value of el's attribute local in the xsi namespace.
-func xsiAttr(el *etree.Element, local string) (string, bool) {
-	for i := range el.Attr {
-		a := &el.Attr[i]
-		if a.Key == local && a.Space != "" && a.NamespaceURI() == nsXSI {
-			return strings.TrimSpace(a.Value), true
-		}
-	}
-	return "", false
-}
-
-func isNil(el *etree.Element) bool {
-	v, _ := xsiAttr(el, "nil")
-	return v == "true" || v == "1"
 }
 
 // xsiTypes maps DSP0230 cim* type names and the XML Schema types they
