@@ -54,8 +54,12 @@ type Value struct {
 type Property struct {
 	Name string
 	Type Type
-	// Array is set for PROPERTY.ARRAY, and for WS-CIM properties sent more
-	// than once (or declared as arrays by the schema the decoder was given).
+	// Array is set for a CIM-XML PROPERTY.ARRAY, whatever it holds, and
+	// for a WS-CIM property whose element is sent more than once. WS-CIM
+	// marks no arrays and the decoder is given no schema (xsi:type names
+	// only the element type), so a WS-CIM array of one element decodes as
+	// a scalar with one Value, and a NULL array as a NULL scalar: read
+	// either with Texts, which treats a scalar as a list of one.
 	Array bool
 	// Null is set when the whole property is NULL: no VALUE, a VALUE.NULL,
 	// or xsi:nil="true". An empty string is not NULL.

@@ -120,6 +120,32 @@ func TestParseWSCIMValues(t *testing.T) {
 	})
 }
 
+// TestParseWSCIMArrayShape pins what Property.Array documents: WS-CIM
+// carries no array marker, so only repetition makes an array.
+func TestParseWSCIMArrayShape(t *testing.T) {
+	inst, err := ParseWSCIMBytes([]byte(`<X xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:c="http://schemas.dmtf.org/wbem/wscim/1/common">`+
+		`<One xsi:type="c:cimString">a</One><Two>a</Two><Two>b</Two><None xsi:nil="true"/></X>`), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name        string
+		array, null bool
+		texts       []string
+	}{
+		{"One", false, false, []string{"a"}},
+		{"Two", true, false, []string{"a", "b"}},
+		{"None", false, true, nil},
+	}
+	for _, tc := range tests {
+		p := inst.Property(tc.name)
+		got, _ := p.Texts()
+		if p.Array != tc.array || p.Null != tc.null || fmt.Sprint(got) != fmt.Sprint(tc.texts) {
+			t.Errorf("%s = %+v, Texts %q", tc.name, p, got)
+		}
+	}
+}
+
 // TestParseWSCIMNamespaces checks that properties are matched by namespace
 // URI as well as local name: an element of the same local name in another
 // namespace must neither join a property into an array nor shadow it.
