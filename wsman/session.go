@@ -224,21 +224,30 @@ func (t *SessionTransport) try(ctx context.Context, envelope []byte, fresh bool)
 	if c.sec == nil {
 		x, r.sent, err = t.handshake(ctx, c, envelope)
 	}
-	if err == nil && (t.seal || x.resp == nil) {
-		// Sealed traffic goes after the handshake; over HTTPS the
-		// envelope rode on the handshake unless the connection was kept.
+	if err == nil && x.resp == nil {
+		// Sealed traffic goes after the handshake (which then returns no
+		// reply); over HTTPS the envelope rode on the handshake unless the
+		// connection was kept.
 		x, err = t.send(ctx, c, envelope)
 		r.sent = r.sent || x.wrote
 	}
 	if err != nil {
-		var ae *AuthError
-		var re *ResponseError
+		var (
+			ae *AuthError
+			re *ResponseError
+			he *HTTPError
+		)
 		switch {
 		case errors.As(err, &ae):
 			r.err, r.unauthorized = err, true
 			return r
 		case errors.As(err, &re):
 			r.err = err
+			return r
+		case errors.As(err, &he):
+			// A handshake leg answered neither 401 nor success.
+			r.err, r.status, r.resp = err, he.StatusCode, x.resp
+			r.retryable = isBusy(he.StatusCode)
 			return r
 		}
 		return t.connFailure(ctx, r, "send", err)
@@ -250,12 +259,12 @@ func (t *SessionTransport) try(ctx context.Context, envelope []byte, fresh bool)
 		// read a fault out of it.
 		he.Body = nil
 	}
-	switch r.status {
-	case http.StatusServiceUnavailable, http.StatusTooManyRequests:
+	switch {
+	case isBusy(r.status):
 		// Busy: the whole call again later, on a fresh connection.
 		r.retryable = true
 		return r
-	case http.StatusUnauthorized:
+	case r.status == http.StatusUnauthorized:
 		r.unauthorized = true
 		return r
 	}

@@ -24,7 +24,9 @@ const sealOverhead = 4 << 10
 // envelope follows sealed; over HTTPS every leg carries the envelope (as
 // requests_ntlm and Windows clients send it) and the last leg's reply is
 // the reply to it. sent reports whether the envelope was written on a leg
-// the service may have accepted.
+// the service may have accepted. A leg answered neither 401 nor 2xx ends
+// the handshake with an *HTTPError (see legStatus), or over HTTPS as the
+// reply to the envelope.
 func (t *SessionTransport) handshake(ctx context.Context, c *sessConn, envelope []byte) (x exchangeResult, sent bool, err error) {
 	scheme := t.auth.Scheme()
 	fail := func(cause error) error { return &AuthError{URL: t.urlStr, Scheme: scheme, Err: cause} }
@@ -52,14 +54,18 @@ func (t *SessionTransport) handshake(ctx context.Context, c *sessConn, envelope 
 		}
 		n := t.logRequest(h, body, nil)
 		x, err = c.exchange(ctx, t.url, h, body, t.cfg.MaxBodySize)
-		// A leg answered 401 was not run; one written and not answered,
-		// or answered otherwise, may have been.
-		sent = x.wrote && body != nil && (err != nil || x.resp.StatusCode != http.StatusUnauthorized)
+		// A leg answered 401 or busy was not run; one written and not
+		// answered, or answered otherwise, may have been.
+		sent = x.wrote && body != nil && (err != nil || !notRun(x.resp.StatusCode))
 		if err != nil {
 			t.logFailure(n, err)
 			return x, sent, err
 		}
 		t.logReply(n, x.resp, x.body, false)
+		if err := t.legStatus(x); err != nil {
+			// Not a challenge, and no reply to the envelope either.
+			return x, sent, err
+		}
 		token, terr := challengeToken(x.resp.Header, sec.Scheme())
 		if terr != nil {
 			return x, sent, fail(terr)
@@ -79,14 +85,17 @@ func (t *SessionTransport) handshake(ctx context.Context, c *sessConn, envelope 
 			}
 		}
 		if !done {
+			if x.resp.StatusCode/100 != 2 {
+				// Over HTTPS (legStatus let it through): the service's
+				// answer to the envelope, which try reports as such; the
+				// connection has no context to keep.
+				x.reusable = false
+				return x, sent, nil
+			}
 			return x, sent, fail(fmt.Errorf("the service answered HTTP %d before the handshake finished", x.resp.StatusCode))
 		}
 		c.sec = sec
 		if t.seal {
-			if x.resp.StatusCode/100 != 2 {
-				_, _, err := classifyReply(t.urlStr, scheme, x.resp, x.body)
-				return x, sent, err
-			}
 			if !x.reusable {
 				return x, sent, errors.New("the service closed the connection after the handshake")
 			}
@@ -95,6 +104,38 @@ func (t *SessionTransport) handshake(ctx context.Context, c *sessConn, envelope 
 		return x, sent, nil
 	}
 	return x, sent, fail(fmt.Errorf("no result after %d legs", maxHandshakeLegs))
+}
+
+// notRun reports whether a reply with status says the request was not
+// run: a challenge or refusal (401) or the service being busy (503, 429).
+func notRun(status int) bool {
+	return status == http.StatusUnauthorized || isBusy(status)
+}
+
+// isBusy reports whether status asks the client to come back later.
+func isBusy(status int) bool {
+	return status == http.StatusServiceUnavailable || status == http.StatusTooManyRequests
+}
+
+// legStatus returns the error for a handshake leg answered with neither a
+// challenge (401) nor success: an *HTTPError, the status kept. Over HTTPS
+// a status other than busy is let through (nil): the envelope rode on the
+// leg, so the reply answers it, a SOAP fault included. Over plain HTTP no
+// envelope rode on the leg and the reply is unsealed, so its body is never
+// read as SOAP.
+func (t *SessionTransport) legStatus(x exchangeResult) error {
+	status := x.resp.StatusCode
+	switch {
+	case status == http.StatusUnauthorized, status/100 == 2:
+		return nil
+	case !t.seal && !isBusy(status):
+		return nil
+	}
+	he := &HTTPError{URL: t.urlStr, StatusCode: status, Status: x.resp.Status, ContentType: x.resp.Header.Get("Content-Type"), Snippet: snippet(x.body)}
+	if !t.seal && isXMLContent(he.ContentType, x.body) {
+		he.Body = x.body
+	}
+	return he
 }
 
 // send writes the envelope on an established connection: sealed over
