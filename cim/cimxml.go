@@ -93,6 +93,9 @@ func (d *cimxmlDecoder) object(root *etree.Element) (*Instance, error) {
 		}
 		return out, nil
 	default:
+		if ns := root.NamespaceURI(); ns != "" {
+			return nil, d.errorf(nil, "root element <%s> is in namespace %q; DSP0201 elements are in none", root.FullTag(), ns)
+		}
 		return nil, d.errorf(nil, "root element is <%s>, want INSTANCE", root.FullTag())
 	}
 }
@@ -236,7 +239,7 @@ func (d *cimxmlDecoder) value(el *etree.Element, p Property, embedded bool) (Val
 	case embedded && strings.TrimSpace(val.Text) != "":
 		inst, err := d.embedded(val.Text, depthOf(el))
 		if err != nil {
-			return val, d.errorf(err, "embedded object in property %s", p.Name)
+			return val, embeddedError(p.Name, err)
 		}
 		val.Instance = inst
 	case p.Type == TypeDatetime:
@@ -255,9 +258,32 @@ func (d *cimxmlDecoder) embedded(text string, depth int) (*Instance, error) {
 	d.b.depth += depth
 	defer func() { d.b.depth = outer }()
 	if d.b.depth >= d.lim.MaxDepth {
-		return nil, ErrTooDeep
+		return nil, d.errorf(ErrTooDeep, "nesting deeper than %d", d.lim.MaxDepth)
 	}
 	return parseCIMXML([]byte(text), d.b)
+}
+
+// embeddedError puts the name of property prop in front of err, the error
+// from decoding the object embedded in it. An error from deeper embedded
+// objects already carries their names: prop joins that path ("E/E/E")
+// rather than wrapping the whole message again, so that the reason is said
+// once however deep the nesting.
+func embeddedError(prop string, err error) error {
+	de, ok := err.(*DecodeError)
+	if !ok {
+		return decodeErrorf(FormatCIMXML, err, "embedded object in property %s", prop)
+	}
+	path, reason := prop, de.Reason
+	if de.embedPath != "" {
+		path, reason = prop+"/"+de.embedPath, de.embedReason
+	}
+	return &DecodeError{
+		Format:      FormatCIMXML,
+		Reason:      "embedded object in property " + path + ": " + reason,
+		Err:         de.Err,
+		embedPath:   path,
+		embedReason: reason,
+	}
 }
 
 // isEmbedded reports whether a property carries an embedded object: the

@@ -265,6 +265,35 @@ func TestParseCIMXMLRejects(t *testing.T) {
 	}
 }
 
+// TestParseCIMXMLErrorText checks that errors say what was found and which
+// limit was configured, once.
+func TestParseCIMXMLErrorText(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		lim  Limits
+		want string
+	}{
+		{"namespaced root", `<x:INSTANCE xmlns:x="urn:x" CLASSNAME="X"/>`, Limits{},
+			`cim: decoding CIM-XML: root element <x:INSTANCE> is in namespace "urn:x"; DSP0201 elements are in none`},
+		{"wrong root", `<CLASS NAME="X"/>`, Limits{}, `cim: decoding CIM-XML: root element is <CLASS>, want INSTANCE`},
+		{"deep embedding", nestEmbedded(40), Limits{},
+			"cim: decoding CIM-XML: embedded object in property " + strings.Repeat("E/", 20) + "E: nesting deeper than 64: input exceeds depth limit"},
+		{"deep embedding small limit", nestEmbedded(6), Limits{MaxDepth: 16},
+			"cim: decoding CIM-XML: embedded object in property E/E/E/E/E: nesting deeper than 16: input exceeds depth limit"},
+		{"bad embedded", `<INSTANCE CLASSNAME="X"><PROPERTY NAME="E" TYPE="string" EmbeddedObject="object"><VALUE>&lt;CLASS/&gt;</VALUE></PROPERTY></INSTANCE>`, Limits{},
+			"cim: decoding CIM-XML: embedded object in property E: root element is <CLASS>, want INSTANCE"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ParseCIMXML([]byte(tc.in), tc.lim)
+			if err == nil || err.Error() != tc.want {
+				t.Errorf("error\n %v\nwant\n %s", err, tc.want)
+			}
+		})
+	}
+}
+
 func TestParseCIMXMLLimitsBoundary(t *testing.T) {
 	small := Limits{MaxBytes: 1 << 20, MaxDepth: 16, MaxProperties: 10}
 	var b strings.Builder

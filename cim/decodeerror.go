@@ -38,6 +38,11 @@ type DecodeError struct {
 	Reason string
 	// Err is the underlying cause, if any.
 	Err error
+
+	// embedPath names the properties, outermost first, through which the
+	// error was reached in embedded CIM-XML; embedReason is the reason
+	// before they were put in front of it.
+	embedPath, embedReason string
 }
 
 func (e *DecodeError) Error() string {
