@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/beevik/etree"
@@ -137,7 +136,7 @@ func decodeOutput(res *Result, out *wsman.Output, lim cim.Limits) error {
 
 // decodeErrorParam returns nil for a NULL or empty parameter.
 func decodeErrorParam(el *etree.Element, lim cim.Limits) (*cim.Instance, error) {
-	if isNil(el) {
+	if cim.IsNil(el) {
 		return nil, nil
 	}
 	if len(el.ChildElements()) > 0 {
@@ -148,16 +147,6 @@ func decodeErrorParam(el *etree.Element, lim cim.Limits) (*cim.Instance, error) 
 		return nil, nil
 	}
 	return cim.ParseCIMXML([]byte(text), lim)
-}
-
-func isNil(el *etree.Element) bool {
-	for _, a := range el.Attr {
-		if a.Key == "nil" && a.NamespaceURI() == wsman.NSXSI {
-			v, _ := strconv.ParseBool(strings.TrimSpace(a.Value))
-			return v
-		}
-	}
-	return false
 }
 
 func lookup(mapKey string, v uint64) cim.Enum {

@@ -51,16 +51,12 @@ func scalar(inst *cim.Instance, name string) (cim.Value, bool) {
 }
 
 func str(inst *cim.Instance, name string) string {
-	v, _ := scalar(inst, name)
-	return v.Text
+	t, _ := inst.Property(name).Text()
+	return t
 }
 
 func num(inst *cim.Instance, name string) *uint64 {
-	v, ok := scalar(inst, name)
-	if !ok {
-		return nil
-	}
-	n, err := strconv.ParseUint(strings.TrimSpace(v.Text), 10, 64)
+	n, err := inst.Property(name).Uint()
 	if err != nil {
 		return nil
 	}
