@@ -34,8 +34,8 @@ const (
 	// it is closed rather than reused; Windows (HTTP.sys) drops idle
 	// connections after 120 seconds.
 	DefaultIdleTimeout = 60 * time.Second
-	// DefaultCallTimeout bounds a SessionTransport call whose context has
-	// no deadline, so that no read waits forever.
+	// DefaultCallTimeout bounds a call whose context has no deadline, so
+	// that no read waits forever (see HTTPConfig.CallTimeout).
 	DefaultCallTimeout = 5 * time.Minute
 )
 
@@ -95,6 +95,10 @@ type HTTPConfig struct {
 	RetryWaitMin, RetryWaitMax time.Duration
 	// DialTimeout bounds connection set-up within the call's deadline.
 	DialTimeout time.Duration
+	// CallTimeout bounds a call (retries included) whose context has no
+	// deadline, and, for an HTTPTransport, the wait for each reply's
+	// headers whatever the context says; 0 means DefaultCallTimeout.
+	CallTimeout time.Duration
 	// UserAgent is sent as User-Agent; empty means DefaultUserAgent().
 	UserAgent string
 	// Debug, if set, receives each HTTP exchange with Authorization and
@@ -160,8 +164,11 @@ func NewHTTPTransport(cfg HTTPConfig) (*HTTPTransport, error) {
 		DialContext:         (&net.Dialer{Timeout: cfg.DialTimeout, KeepAlive: 30 * time.Second}).DialContext,
 		TLSClientConfig:     tlsConfig,
 		TLSHandshakeTimeout: cfg.DialTimeout,
-		MaxIdleConnsPerHost: 4,
-		IdleConnTimeout:     90 * time.Second,
+		// A service that accepts the request and never answers must not
+		// hold the call beyond its bound, even under a long context.
+		ResponseHeaderTimeout: cfg.CallTimeout,
+		MaxIdleConnsPerHost:   4,
+		IdleConnTimeout:       90 * time.Second,
 		// WinRM speaks HTTP/1.1 only, and connection-bound auth needs it.
 		ForceAttemptHTTP2: false,
 	}
@@ -234,6 +241,9 @@ func normalizeConfig(cfg HTTPConfig) (HTTPConfig, *url.URL, error) {
 	if cfg.DialTimeout <= 0 {
 		cfg.DialTimeout = DefaultDialTimeout
 	}
+	if cfg.CallTimeout <= 0 {
+		cfg.CallTimeout = DefaultCallTimeout
+	}
 	if cfg.UserAgent == "" {
 		cfg.UserAgent = DefaultUserAgent()
 	}
@@ -274,6 +284,8 @@ func (t *HTTPTransport) RoundTrip(ctx context.Context, envelope []byte) ([]byte,
 // RoundTripStatus implements StatusTransport: it is RoundTrip that also
 // returns the HTTP status.
 func (t *HTTPTransport) RoundTripStatus(ctx context.Context, envelope []byte) ([]byte, int, error) {
+	ctx, cancel := withCallDeadline(ctx, t.cfg.CallTimeout)
+	defer cancel()
 	ctx, _ = withAttemptTrace(ctx)
 	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodPost, t.url, envelope)
 	if err != nil {
@@ -303,6 +315,15 @@ func (t *HTTPTransport) RoundTripStatus(ctx context.Context, envelope []byte) ([
 		scheme = t.cfg.Auth.Scheme()
 	}
 	return classifyReply(t.url, scheme, resp, body)
+}
+
+// withCallDeadline gives ctx the deadline d from now when it has none, so
+// that a call with context.Background() cannot wait forever.
+func withCallDeadline(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	if _, ok := ctx.Deadline(); ok {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, d)
 }
 
 // classifyReply maps a reply to what Transport promises: the body for 200

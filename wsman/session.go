@@ -129,11 +129,8 @@ func (t *SessionTransport) RoundTrip(ctx context.Context, envelope []byte) ([]by
 
 // RoundTripStatus implements StatusTransport.
 func (t *SessionTransport) RoundTripStatus(ctx context.Context, envelope []byte) ([]byte, int, error) {
-	if _, ok := ctx.Deadline(); !ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, DefaultCallTimeout)
-		defer cancel()
-	}
+	ctx, cancel := withCallDeadline(ctx, t.cfg.CallTimeout)
+	defer cancel()
 	fresh, reauthenticated := false, false
 	for attempt := 0; ; {
 		r := t.try(ctx, envelope, fresh)
