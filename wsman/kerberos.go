@@ -2,6 +2,7 @@ package wsman
 
 import (
 	"context"
+	"errors"
 	"net/http"
 
 	"github.com/cimjob/cimjob/internal/gss"
@@ -56,4 +57,28 @@ func (a KerberosAuth) mechanism(ctx context.Context) (newContext, error) {
 	return func(ctx context.Context, host string, bindings *ntlm.ChannelBindings) (gss.Context, error) {
 		return cl.NewInitiator(ctx, krb.InitiatorConfig{Host: host, SPN: a.SPN, ChannelBindings: bindings})
 	}, nil
+}
+
+// opKDC names a *TransportError from the exchange with the KDC.
+const opKDC = "kdc"
+
+// setupFailure reports why no security context could be made for a
+// connection before anything reached the service. The KDC refusing the
+// credentials, or credentials or a krb5.conf that cannot be used, is an
+// *AuthError; a KDC that could not be reached or did not answer in time
+// is a *TransportError (op "kdc"), which a retry may cure.
+func setupFailure(serviceURL, scheme string, err error) error {
+	var (
+		refused *krb.KerberosError
+		creds   *krb.CredentialsError
+		conf    *krb.ConfigError
+		ex      *krb.ExchangeError
+	)
+	switch {
+	case errors.As(err, &refused), errors.As(err, &creds), errors.As(err, &conf):
+	case errors.As(err, &ex) && ex.KDC,
+		errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		return &TransportError{Op: opKDC, URL: serviceURL, Err: err}
+	}
+	return &AuthError{URL: serviceURL, Scheme: scheme, Err: err}
 }

@@ -194,8 +194,7 @@ func (t *SessionTransport) try(ctx context.Context, envelope []byte, fresh bool)
 		// Credentials first (a Kerberos login): no connection for a
 		// client that cannot authenticate.
 		if _, err := t.mechanism(ctx); err != nil {
-			r.err, r.unauthorized = &AuthError{URL: t.urlStr, Scheme: t.auth.Scheme(), Err: err}, true
-			return r
+			return t.setupFailed(ctx, r, err)
 		}
 		d, err := t.dial(ctx)
 		if err != nil {
@@ -233,8 +232,11 @@ func (t *SessionTransport) try(ctx context.Context, envelope []byte, fresh bool)
 			ae *AuthError
 			re *ResponseError
 			he *HTTPError
+			te *TransportError
 		)
 		switch {
+		case errors.As(err, &te) && te.Op == opKDC:
+			return t.setupFailed(ctx, r, err)
 		case errors.As(err, &ae):
 			r.err, r.unauthorized = err, true
 			return r
@@ -304,6 +306,22 @@ func (t *SessionTransport) kept(fresh bool) *sessConn {
 			return c
 		}
 	}
+}
+
+// setupFailed records a failure to make a security context (see
+// setupFailure): nothing reached the service, so a KDC that could not be
+// reached is worth another attempt while the context lasts.
+func (t *SessionTransport) setupFailed(ctx context.Context, r tryResult, err error) tryResult {
+	var te *TransportError
+	if !errors.As(err, &te) {
+		err = setupFailure(t.urlStr, t.auth.Scheme(), err)
+	}
+	if errors.As(err, &te) {
+		r.err, r.retryable = err, ctx.Err() == nil
+		return r
+	}
+	r.err, r.unauthorized = err, true
+	return r
 }
 
 // connFailure records a connection that failed before a reply arrived.

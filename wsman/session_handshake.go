@@ -32,11 +32,12 @@ func (t *SessionTransport) handshake(ctx context.Context, c *sessConn, envelope 
 	fail := func(cause error) error { return &AuthError{URL: t.urlStr, Scheme: scheme, Err: cause} }
 	mech, err := t.mechanism(ctx)
 	if err != nil {
-		return x, false, fail(err)
+		return x, false, setupFailure(t.urlStr, scheme, err)
 	}
 	sec, err := mech(ctx, t.url.Hostname(), c.bindings)
 	if err != nil {
-		return x, false, fail(err)
+		// A service ticket: the KDC may be unreachable as well as refuse.
+		return x, false, setupFailure(t.urlStr, scheme, err)
 	}
 	var body []byte
 	if !t.seal {

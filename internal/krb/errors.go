@@ -92,6 +92,10 @@ func (e *ConfigError) Unwrap() error { return e.Err }
 type ExchangeError struct {
 	Op  string
 	Err error
+	// KDC is true when the failure was in an exchange with the KDC
+	// (unreachable, timed out, a reply that did not parse) rather than in
+	// building a token locally: the credentials were not judged.
+	KDC bool
 }
 
 func (e *ExchangeError) Error() string { return "krb: " + e.Op + ": " + e.Err.Error() }
@@ -164,5 +168,5 @@ func kdcError(op string, err error) error {
 	if asExchangeBadKey.MatchString(err.Error()) {
 		return &KerberosError{Op: op, Code: errorcode.KDC_ERR_PREAUTH_FAILED, Text: "reply does not decrypt with the client's key"}
 	}
-	return &ExchangeError{Op: op, Err: err}
+	return &ExchangeError{Op: op, Err: err, KDC: true}
 }
