@@ -117,7 +117,10 @@ func (c *sessConn) exchange(ctx context.Context, u *url.URL, header http.Header,
 	}
 	r.wrote = true
 
-	c.budget.left = maxReplyHead + bodyLimit + 1
+	// The status line and headers get their own budget, so that they
+	// cannot spend the body's; the body then gets its limit, with room
+	// for chunked framing and trailers.
+	c.budget.left = maxReplyHead
 	resp, err := http.ReadResponse(c.br, req)
 	if err != nil {
 		if errors.Is(err, errReplyTooLarge) {
@@ -126,6 +129,7 @@ func (c *sessConn) exchange(ctx context.Context, u *url.URL, header http.Header,
 		return r, ctxErrOr(ctx, err)
 	}
 	defer resp.Body.Close()
+	c.budget.left = bodyLimit + 1 + maxReplyHead
 	r.resp = resp
 	if resp.ContentLength > bodyLimit {
 		return r, &ResponseError{Reason: fmt.Sprintf("reply of %d bytes exceeds the %d-byte limit", resp.ContentLength, bodyLimit), Err: ErrBodyTooLarge}

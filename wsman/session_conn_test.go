@@ -1,0 +1,74 @@
+package wsman
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// exchangeWith runs one sessConn.exchange against a peer that reads the
+// request and writes reply as it is.
+func exchangeWith(t *testing.T, reply string, bodyLimit int64) (exchangeResult, error) {
+	t.Helper()
+	client, server := net.Pipe()
+	t.Cleanup(func() { client.Close(); server.Close() })
+	go func() {
+		req, err := http.ReadRequest(bufio.NewReader(server))
+		if err != nil {
+			return
+		}
+		io.Copy(io.Discard, req.Body)
+		io.WriteString(server, reply)
+	}()
+	c := newSessConn(&dialed{conn: client})
+	u, _ := url.Parse("http://h/wsman")
+	return c.exchange(context.Background(), u, http.Header{}, []byte("<env/>"), bodyLimit)
+}
+
+// chunked frames body in chunks of n bytes.
+func chunked(body string, n int) string {
+	var b strings.Builder
+	for len(body) > 0 {
+		k := min(n, len(body))
+		fmt.Fprintf(&b, "%x\r\n%s\r\n", k, body[:k])
+		body = body[k:]
+	}
+	return b.String() + "0\r\n\r\n"
+}
+
+func TestExchangeReadBudget(t *testing.T) {
+	const limit = 256 << 10
+	body := strings.Repeat("x", limit)
+	tests := []struct {
+		name    string
+		reply   string
+		wantErr string // "" for success
+	}{
+		{"body at the limit", "HTTP/1.1 200 OK\r\nContent-Length: " + fmt.Sprint(limit) + "\r\n\r\n" + body, ""},
+		{"body at the limit, small chunks", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked(body, 512), ""},
+		{"headers over their bound, within the body's", "HTTP/1.1 200 OK\r\nX-Pad: " + strings.Repeat("h", 2*maxReplyHead) + "\r\nContent-Length: 0\r\n\r\n", "reply headers exceed"},
+		{"body over the limit", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked(body+"y", 4096), "reply body exceeds"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			x, err := exchangeWith(t, tc.reply, limit)
+			if tc.wantErr == "" {
+				if err != nil || len(x.body) != limit {
+					t.Fatalf("err = %v, %d body bytes; want %d", err, len(x.body), limit)
+				}
+				return
+			}
+			var re *ResponseError
+			if !errors.As(err, &re) || !errors.Is(err, ErrBodyTooLarge) || !strings.Contains(re.Reason, tc.wantErr) {
+				t.Fatalf("err = %v, want a *ResponseError %q", err, tc.wantErr)
+			}
+		})
+	}
+}
