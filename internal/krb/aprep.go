@@ -110,15 +110,19 @@ func buildAPRep(sessionKey types.EncryptionKey, auth types.Authenticator, subkey
 // answers this authenticator (RFC 4120 3.2.5).
 func verifyAPRep(b []byte, sessionKey types.EncryptionKey, auth types.Authenticator) (messages.EncAPRepPart, error) {
 	var rep messages.APRep
-	if err := rep.Unmarshal(b); err != nil {
+	if err := unmarshalSafely(func() error { return rep.Unmarshal(b) }); err != nil {
 		return messages.EncAPRepPart{}, tokenErr("AP-REP: %v", err)
 	}
-	pb, err := crypto.DecryptEncPart(rep.EncPart, sessionKey, keyusage.AP_REP_ENCPART)
+	var pb []byte
+	err := unmarshalSafely(func() (err error) {
+		pb, err = crypto.DecryptEncPart(rep.EncPart, sessionKey, keyusage.AP_REP_ENCPART)
+		return err
+	})
 	if err != nil {
 		return messages.EncAPRepPart{}, &KerberosError{Op: "mutual authentication", Code: errorcode.KRB_AP_ERR_BAD_INTEGRITY, Text: "AP-REP does not decrypt with the session key"}
 	}
 	var part messages.EncAPRepPart
-	if err := part.Unmarshal(pb); err != nil {
+	if err := unmarshalSafely(func() error { return part.Unmarshal(pb) }); err != nil {
 		return messages.EncAPRepPart{}, tokenErr("AP-REP encrypted part: %v", err)
 	}
 	if !part.CTime.Equal(auth.CTime.UTC().Truncate(time.Second)) || part.Cusec != auth.Cusec {

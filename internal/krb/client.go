@@ -221,17 +221,6 @@ func LoadKeytab(path string) (*keytab.Keytab, error) {
 	return kt, nil
 }
 
-// unmarshalSafely turns a panic in gokrb5's binary file parsers (which
-// index without checking lengths in places) into an error.
-func unmarshalSafely(f func() error) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("malformed file: %v", r)
-		}
-	}()
-	return f()
-}
-
 func readBounded(path string, limit int64) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {

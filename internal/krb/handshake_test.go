@@ -27,7 +27,7 @@ type offline struct {
 	key types.EncryptionKey
 }
 
-func newOffline(t *testing.T, etype int32, servicePassword string) offline {
+func newOffline(t testing.TB, etype int32, servicePassword string) offline {
 	t.Helper()
 	kt := keytab.New()
 	if err := kt.AddEntry("HTTP/127.0.0.1", testRealm, servicePassword, time.Now(), 1, etype); err != nil {
@@ -44,7 +44,7 @@ func newOffline(t *testing.T, etype int32, servicePassword string) offline {
 	return offline{kt: kt, tkt: tkt, key: key}
 }
 
-func (o offline) initiator(t *testing.T, cfg InitiatorConfig) *Initiator {
+func (o offline) initiator(t testing.TB, cfg InitiatorConfig) *Initiator {
 	t.Helper()
 	i, err := newInitiator(credentials.New("alice", testRealm), o.tkt, o.key, "HTTP/127.0.0.1", cfg)
 	if err != nil {

@@ -205,7 +205,7 @@ func (i *Initiator) acceptReply(in []byte) error {
 	case tokAPRep:
 	case tokKRBError:
 		var ke messages.KRBError
-		if err := ke.Unmarshal(msg); err != nil {
+		if err := unmarshalSafely(func() error { return ke.Unmarshal(msg) }); err != nil {
 			return tokenErr("KRB-ERROR: %v", err)
 		}
 		return &KerberosError{Op: "mutual authentication", Code: ke.ErrorCode, Text: ke.EText}

@@ -1,6 +1,8 @@
 package krb
 
 import (
+	"fmt"
+
 	"github.com/jcmturner/gofork/encoding/asn1"
 	"github.com/jcmturner/gokrb5/v8/asn1tools"
 )
@@ -97,4 +99,17 @@ func unframeKRB5(b []byte) ([2]byte, []byte, error) {
 
 func isKerberosOID(oid asn1.ObjectIdentifier) bool {
 	return oid.Equal(oidKRB5) || oid.Equal(oidMSKRB5)
+}
+
+// unmarshalSafely runs one of gokrb5's parsers (or its decryption of an
+// encrypted part) on input we did not make, a network token or a cache or
+// keytab file, and turns a panic into an error: gokrb5 indexes without
+// checking lengths in places.
+func unmarshalSafely(f func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("malformed input (parser panicked: %v)", r)
+		}
+	}()
+	return f()
 }
