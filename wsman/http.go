@@ -455,8 +455,12 @@ func isRealm(param string) bool {
 }
 
 // attemptState follows one call's attempts for checkRetry: whether the
-// request of the current attempt was fully written.
+// request of the current attempt may have reached the service.
 type attemptState struct {
+	// wrote is set once the headers are written, not only once the whole
+	// request is: net/http reports WroteRequest from its writer goroutine,
+	// which can lag behind the reader seeing the service close the
+	// connection after running the request.
 	wrote atomic.Bool
 }
 
@@ -467,7 +471,8 @@ type attemptKey struct{}
 func withAttemptTrace(ctx context.Context) (context.Context, *attemptState) {
 	st := &attemptState{}
 	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
-		GetConn: func(string) { st.wrote.Store(false) },
+		GetConn:      func(string) { st.wrote.Store(false) },
+		WroteHeaders: func() { st.wrote.Store(true) },
 		WroteRequest: func(info httptrace.WroteRequestInfo) {
 			if info.Err == nil {
 				st.wrote.Store(true)

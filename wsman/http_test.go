@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -525,7 +526,9 @@ func TestCheckRetry(t *testing.T) {
 		{"refused after ctx done", done, nil, &net.OpError{Op: "dial", Err: syscall.ECONNREFUSED}, false},
 		{"reset before write", context.Background(), nil, &net.OpError{Op: "write", Err: syscall.ECONNRESET}, true},
 		{"reset after write", wroteCtx, nil, &net.OpError{Op: "read", Err: syscall.ECONNRESET}, false},
-		{"EOF", context.Background(), nil, io.EOF, false},
+		{"EOF before write", context.Background(), nil, io.EOF, true},
+		{"EOF after write", wroteCtx, nil, io.EOF, false},
+		{"timeout after write", wroteCtx, nil, &net.OpError{Op: "read", Err: os.ErrDeadlineExceeded}, false},
 		{"dns not found", context.Background(), nil, &net.DNSError{Err: "no such host", IsNotFound: true}, false},
 		{"bad certificate", context.Background(), nil, x509.UnknownAuthorityError{}, false},
 	}

@@ -3,7 +3,9 @@ package wsman
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
+	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -25,7 +27,7 @@ func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, erro
 	if err != nil {
 		st, _ := ctx.Value(attemptKey{}).(*attemptState)
 		wrote := st != nil && st.wrote.Load()
-		return retryableConnError(err, wrote), nil
+		return retryableConnError(ctx, err, wrote), nil
 	}
 	switch resp.StatusCode {
 	case http.StatusServiceUnavailable, http.StatusTooManyRequests:
@@ -34,25 +36,38 @@ func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, erro
 	return false, nil
 }
 
-// retryableConnError reports whether err is a connection failure that
-// happened before the service can have received the request.
-func retryableConnError(err error, wrote bool) bool {
+// retryableConnError is the one rule, for both transports, on whether a
+// failed connection is worth a fresh attempt. mayHaveRun says the request
+// was written, wholly, and no reply came: the service may have run it, so
+// it is never resent, whatever the failure. Otherwise a failure before or
+// while writing is retried, except once ctx is done and except for what
+// another attempt cannot change: a certificate, a name that does not
+// resolve, a proxy's refusal.
+func retryableConnError(ctx context.Context, err error, mayHaveRun bool) bool {
+	if ctx.Err() != nil {
+		return false
+	}
 	var (
-		dnsErr    *net.DNSError
 		verifyErr *tls.CertificateVerificationError
+		authority x509.UnknownAuthorityError
+		hostname  x509.HostnameError
+		proxyErr  *ProxyError
+		dnsErr    *net.DNSError
 		netOp     *net.OpError
+		ne        net.Error
 	)
 	switch {
-	case errors.As(err, &verifyErr):
-		return false // retrying will not make the certificate valid
+	case errors.As(err, &verifyErr), errors.As(err, &authority), errors.As(err, &hostname), errors.As(err, &proxyErr):
+		return false
 	case errors.As(err, &dnsErr):
 		return dnsErr.IsTemporary || dnsErr.IsTimeout
-	case errors.Is(err, syscall.ECONNREFUSED):
+	case errors.Is(err, syscall.ECONNREFUSED), errors.As(err, &netOp) && netOp.Op == "dial":
+		return true // no connection, so nothing was sent
+	case mayHaveRun:
+		return false
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE),
+		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.As(err, &ne):
 		return true
-	case errors.As(err, &netOp) && netOp.Op == "dial":
-		return true
-	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
-		return !wrote
 	}
 	return false
 }

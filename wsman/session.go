@@ -3,11 +3,8 @@ package wsman
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"sync"
@@ -328,34 +325,6 @@ func (t *SessionTransport) setupFailed(ctx context.Context, r tryResult, err err
 func (t *SessionTransport) connFailure(ctx context.Context, r tryResult, op string, err error) tryResult {
 	r.err = newTransportError(t.urlStr, op, err)
 	r.connFailed = true
-	r.retryable = !r.sent && connRetryable(ctx, err)
+	r.retryable = retryableConnError(ctx, err, r.sent)
 	return r
-}
-
-// connRetryable reports whether a connection failure is worth a fresh
-// attempt: not once the context is done, not for a certificate or a name
-// that will not change, not for a proxy's refusal.
-func connRetryable(ctx context.Context, err error) bool {
-	if ctx.Err() != nil {
-		return false
-	}
-	var (
-		verifyErr *tls.CertificateVerificationError
-		authority x509.UnknownAuthorityError
-		hostname  x509.HostnameError
-		dnsErr    *net.DNSError
-		proxyErr  *ProxyError
-		ne        net.Error
-	)
-	switch {
-	case errors.As(err, &verifyErr), errors.As(err, &authority), errors.As(err, &hostname), errors.As(err, &proxyErr):
-		return false
-	case errors.As(err, &dnsErr):
-		return dnsErr.IsTemporary || dnsErr.IsTimeout
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return true
-	case errors.As(err, &ne):
-		return true
-	}
-	return false
 }
