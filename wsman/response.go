@@ -27,6 +27,20 @@ func readXML(data []byte, lim cim.Limits) (*etree.Document, error) {
 	if int64(len(data)) > lim.MaxBytes {
 		return nil, &ResponseError{Reason: fmt.Sprintf("reply of %d bytes exceeds the %d-byte limit", len(data), lim.MaxBytes), Err: ErrBodyTooLarge}
 	}
+	// A streaming pass first, so that etree never builds a tree larger than
+	// the limits allow: a reply of small elements costs ~50x its size in
+	// memory once parsed.
+	if err := cim.CheckXML(data, lim); err != nil {
+		switch {
+		case errors.Is(err, cim.ErrDTD):
+			return nil, &ResponseError{Reason: "reply carries a DTD", Err: ErrDTD}
+		case errors.Is(err, cim.ErrTooMany):
+			return nil, &ResponseError{Reason: fmt.Sprintf("reply has more than %d elements", lim.MaxElements), Err: err}
+		case errors.Is(err, cim.ErrTooDeep):
+			return nil, &ResponseError{Reason: fmt.Sprintf("reply nests elements deeper than %d", lim.MaxDepth), Err: err}
+		}
+		return nil, &ResponseError{Reason: "malformed XML", Err: err}
+	}
 	doc := etree.NewDocument()
 	doc.ReadSettings.MaxDepth = lim.MaxDepth
 	if err := doc.ReadFromBytes(data); err != nil {
