@@ -4,10 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/cimjob/cimjob/internal/golden"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata from current output")
@@ -23,21 +24,7 @@ func checkGolden(t *testing.T, name string, v any) {
 	if err := enc.Encode(v); err != nil {
 		t.Fatalf("marshal: %v", err)
 	}
-	got := buf.Bytes()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("output differs from %s (run go test -update and review the diff):\n%s", path, got)
-	}
+	golden.Check(t, filepath.Join("testdata", name), buf.Bytes(), *update)
 }
 
 // testdataFiles lists testdata files matching pattern, failing if none do

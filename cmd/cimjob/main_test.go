@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	goldenfile "github.com/cimjob/cimjob/internal/golden"
 	"github.com/cimjob/cimjob/simulator"
 )
 
@@ -69,20 +70,7 @@ func normalize(s, host string) string { return strings.ReplaceAll(s, host, "SIMH
 
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", "golden", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./cmd/cimjob -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs from the golden file (go test ./cmd/cimjob -update rewrites it):\n--- got\n%s\n--- want\n%s", name, got, want)
-	}
+	goldenfile.Check(t, filepath.Join("testdata", "golden", name), []byte(got), *update)
 }
 
 // TestErrorAgainstDefaultScenario runs `cimjob error` on every job of the
