@@ -61,10 +61,7 @@ func (a *app) authenticator(f *connFlags, mode string, https bool) (wsman.Authen
 		}
 		return &wsman.BasicAuth{Username: user, Password: password}, nil
 	case authKerberos:
-		k := wsman.KerberosAuth{Username: f.user, KeytabPath: f.keytab, ConfigPath: f.krb5Conf, SPN: f.spn}
-		if k.Username == "" {
-			k.Username = a.getenv(envUser)
-		}
+		k := wsman.KerberosAuth{Username: a.userName(f), KeytabPath: f.keytab, ConfigPath: f.krb5Conf, SPN: f.spn}
 		// A password is used when one is given; otherwise the keytab, and
 		// otherwise the tickets in the credential cache. Kerberos never
 		// prompts: a cache is the usual way in.

@@ -16,11 +16,7 @@ const (
 // credentials returns the user name and password from the flags, the
 // environment, a file, or a prompt on a terminal, in that order.
 func (a *app) credentials(f *connFlags) (user, password string, err error) {
-	user = f.user
-	if user == "" {
-		user = a.getenv(envUser)
-	}
-	if user == "" {
+	if user = a.userName(f); user == "" {
 		return "", "", &usageError{fmt.Errorf("no user name: give --user or set %s", envUser)}
 	}
 	if password, err = a.optionalPassword(f); err != nil {
@@ -45,6 +41,14 @@ func (a *app) credentials(f *connFlags) (user, password string, err error) {
 		return "", "", &usageError{errors.New("the password is empty")}
 	}
 	return user, password, nil
+}
+
+// userName is --user, else $CIMJOB_USER; "" when neither is set.
+func (a *app) userName(f *connFlags) string {
+	if f.user != "" {
+		return f.user
+	}
+	return a.getenv(envUser)
 }
 
 // optionalPassword returns a password given by file or environment, or ""
