@@ -71,18 +71,32 @@ func GetErrors(ctx context.Context, c *wsman.Client, ref Ref, opt Options) (*Res
 }
 
 func methodsFor(p Profile, method string) ([]string, error) {
+	m, err := ParseMethod(method)
+	if err != nil {
+		return nil, err
+	}
+	if m != "" {
+		return []string{m}, nil
+	}
+	if len(p.Methods) == 0 {
+		return []string{MethodGetError}, nil
+	}
+	return p.Methods, nil
+}
+
+// ParseMethod reads Options.Method: "" or "auto" (in any case) gives "",
+// the profile's own preference; a method name in any case gives its
+// canonical spelling. Anything else is an error.
+func ParseMethod(method string) (string, error) {
 	if method == "" || strings.EqualFold(method, "auto") {
-		if len(p.Methods) == 0 {
-			return []string{MethodGetError}, nil
-		}
-		return p.Methods, nil
+		return "", nil
 	}
 	for _, m := range []string{MethodGetError, MethodGetErrorEx} {
 		if strings.EqualFold(method, m) {
-			return []string{m}, nil
+			return m, nil
 		}
 	}
-	return nil, fmt.Errorf("job: unknown method %q (want auto, GetError or GetErrorEx)", method)
+	return "", fmt.Errorf("job: unknown method %q (want auto, GetError or GetErrorEx)", method)
 }
 
 // MethodMissing reports whether a fault says the class has no such method,

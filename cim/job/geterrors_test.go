@@ -187,3 +187,16 @@ func TestLookupProfile(t *testing.T) {
 		t.Errorf("ResourceURI = %s", got)
 	}
 }
+
+func TestParseMethod(t *testing.T) {
+	for in, want := range map[string]string{"": "", "auto": "", "AUTO": "", "geterror": "GetError", "GetErrorEx": "GetErrorEx", "GETERROREX": "GetErrorEx"} {
+		if got, err := ParseMethod(in); err != nil || got != want {
+			t.Errorf("ParseMethod(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"GetErrors", "KillJob", " auto"} {
+		if _, err := ParseMethod(bad); err == nil {
+			t.Errorf("ParseMethod(%q) accepted", bad)
+		}
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -64,10 +63,8 @@ func (a *app) runError(ctx context.Context, f *errorFlags) error {
 	if err != nil {
 		return &usageError{err}
 	}
-	switch strings.ToLower(f.method) {
-	case "auto", "geterror", "geterrorex":
-	default:
-		return &usageError{fmt.Errorf("unknown --method %q (want auto, GetError or GetErrorEx)", f.method)}
+	if _, err := job.ParseMethod(f.method); err != nil {
+		return &usageError{fmt.Errorf("--method: %w", err)}
 	}
 	if f.conn.timeout <= 0 {
 		return &usageError{fmt.Errorf("--timeout must be positive, not %s", f.conn.timeout)}
