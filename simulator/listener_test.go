@@ -1,8 +1,11 @@
 package simulator
 
 import (
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -42,5 +45,41 @@ func TestHTTPSOnlyHost(t *testing.T) {
 	}
 	if _, err := s.StartTLS("127.0.0.1:0"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// http.Server.Close does not wait for connection goroutines, which may
+// still report an error (a TLS handshake cut short) after it returns.
+// Such late lines must not reach Logf: a test that passed t.Logf has
+// ended by then, and the race detector fails the test running next.
+func TestNoLogAfterClose(t *testing.T) {
+	var mu sync.Mutex
+	var lines []string
+	s, err := New(Options{Logf: func(format string, args ...any) {
+		mu.Lock()
+		lines = append(lines, fmt.Sprintf(format, args...))
+		mu.Unlock()
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.StartTLS("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	s.mu.Lock()
+	errorLog := s.httpSrv.ErrorLog
+	s.mu.Unlock()
+	errorLog.Printf("before close")
+	s.logRequest(httptest.NewRequest(http.MethodPost, "/wsman", nil), "before close")
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// What a connection goroutine or a released handler does after Close.
+	errorLog.Printf("http: TLS handshake error from 127.0.0.1:1: use of closed network connection")
+	s.logRequest(httptest.NewRequest(http.MethodPost, "/wsman", nil), "after close")
+	mu.Lock()
+	defer mu.Unlock()
+	if len(lines) != 2 {
+		t.Errorf("Logf got %d lines, want the 2 from before Close: %q", len(lines), lines)
 	}
 }

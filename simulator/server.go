@@ -37,7 +37,8 @@ type Options struct {
 	// ClientCAs are the CAs whose client certificates StartTLS accepts
 	// for certificate mapping (scenarios enabling "Certificate").
 	ClientCAs []*x509.Certificate
-	// Logf, if set, receives one line per request.
+	// Logf, if set, receives one line per request. It is not called
+	// once Close has returned, so a test may pass t.Logf.
 	Logf func(format string, args ...any)
 }
 
@@ -91,6 +92,11 @@ type Server struct {
 	auth     Authenticator // nil: the scenario's own authentication
 	newAcc   AcceptorFactory
 	logf     func(string, ...any)
+
+	// logMu orders log lines against Close: http.Server.Close does not
+	// wait for connection goroutines, which may still report an error.
+	logMu  sync.Mutex
+	logOff bool
 
 	tlsGiven  *tls.Certificate
 	clientCAs []*x509.Certificate
@@ -230,7 +236,7 @@ func (s *Server) listen(addr string, cfg *tls.Config) (string, error) {
 		MaxHeaderBytes:    64 << 10,        // Windows' HTTP.sys allows 64 KiB of headers by default
 		ConnContext:       s.ConnContext,
 		ConnState:         s.connClosed,
-		ErrorLog:          log.New(logWriter(s.logf), "simulator: ", 0),
+		ErrorLog:          log.New(logWriter(s.log), "simulator: ", 0),
 	}
 	go s.httpSrv.Serve(ln) //nolint:errcheck // Serve returns ErrServerClosed on Close.
 	return scheme + "://" + ln.Addr().String() + "/wsman", nil
@@ -243,10 +249,14 @@ func (s *Server) Close() error {
 	s.mu.Lock()
 	srv := s.httpSrv
 	s.mu.Unlock()
+	var err error
 	if srv != nil {
-		return srv.Close()
+		err = srv.Close()
 	}
-	return nil
+	s.logMu.Lock()
+	s.logOff = true
+	s.logMu.Unlock()
+	return err
 }
 
 // serveListener is the handler of Start and StartTLS: a WinRM listener
@@ -449,8 +459,15 @@ func (l logWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func (s *Server) logRequest(r *http.Request, format string, args ...any) {
-	if s.logf != nil {
-		s.logf("simulator: %s %s %s", r.RemoteAddr, r.Method, fmt.Sprintf(format, args...))
+// log passes a line to Options.Logf unless the server is closed.
+func (s *Server) log(format string, args ...any) {
+	s.logMu.Lock()
+	defer s.logMu.Unlock()
+	if s.logf != nil && !s.logOff {
+		s.logf(format, args...)
 	}
+}
+
+func (s *Server) logRequest(r *http.Request, format string, args ...any) {
+	s.log("simulator: %s %s %s", r.RemoteAddr, r.Method, fmt.Sprintf(format, args...))
 }
