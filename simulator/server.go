@@ -449,13 +449,11 @@ func (s *Server) count(f func(*Stats)) {
 }
 
 // logWriter sends the http.Server's own complaints (TLS handshake
-// errors, ...) to Logf, or nowhere.
+// errors, ...) to Server.log.
 type logWriter func(string, ...any)
 
 func (l logWriter) Write(p []byte) (int, error) {
-	if l != nil {
-		l("%s", strings.TrimRight(string(p), "\n"))
-	}
+	l("%s", strings.TrimRight(string(p), "\n"))
 	return len(p), nil
 }
 
