@@ -22,7 +22,11 @@ import (
 
 // Defaults HTTPConfig's zero fields take.
 const (
-	DefaultMaxBodySize  = 8 << 20
+	DefaultMaxBodySize = 8 << 20
+	// MaxBodySizeLimit is the largest MaxBodySize accepted: far above any
+	// reply WinRM sends, and far enough below the int64 maximum that the
+	// slack added for framing, sealing and headers cannot overflow.
+	MaxBodySizeLimit    = 1 << 30
 	DefaultRetries      = 3
 	DefaultRetryWaitMin = 250 * time.Millisecond
 	DefaultRetryWaitMax = 5 * time.Second
@@ -83,7 +87,8 @@ type HTTPConfig struct {
 	AllowUnencrypted bool
 	// TLSConfig for https URLs; nil verifies against the system roots.
 	TLSConfig *tls.Config
-	// MaxBodySize caps each reply body; 0 means DefaultMaxBodySize.
+	// MaxBodySize caps each reply body; 0 means DefaultMaxBodySize, and
+	// more than MaxBodySizeLimit is an error.
 	MaxBodySize int64
 	// Retries is how many times a request that failed to connect, or got 503
 	// or 429, is tried again. Faults and 401 are never retried. 0 means
@@ -224,6 +229,10 @@ func normalizeConfig(cfg HTTPConfig) (HTTPConfig, *url.URL, error) {
 	}
 	if cfg.MaxBodySize <= 0 {
 		cfg.MaxBodySize = DefaultMaxBodySize
+	}
+	if cfg.MaxBodySize > MaxBodySizeLimit {
+		// Refused rather than clamped: the caller asked for something else.
+		return cfg, nil, fmt.Errorf("wsman: MaxBodySize %d exceeds MaxBodySizeLimit (%d)", cfg.MaxBodySize, int64(MaxBodySizeLimit))
 	}
 	switch {
 	case cfg.Retries == 0:

@@ -1,0 +1,62 @@
+package wsman
+
+import (
+	"context"
+	"io"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+)
+
+// TestMaxBodySizeLimit: a MaxBodySize near the int64 maximum made the
+// limit plus the slack for sealing, framing and headers wrap negative, so
+// that every reply "exceeded" it. Above MaxBodySizeLimit both transports
+// refuse the configuration; at the limit a call works, sealed or not.
+func TestMaxBodySizeLimit(t *testing.T) {
+	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", soapContentType)
+		io.WriteString(w, soapOK)
+	}))
+	t.Cleanup(plain.Close)
+	_, sealed := startNTLMServer(t, false, false)
+
+	configs := map[string]func() HTTPConfig{
+		"plain": func() HTTPConfig {
+			cfg := fastConfig(plain.URL + "/wsman")
+			cfg.Proxy = noProxy
+			return cfg
+		},
+		"sealed": func() HTTPConfig { return ntlmConfig(sealed, ntlmPassword) },
+	}
+	for name, base := range configs {
+		for _, size := range []int64{math.MaxInt64, math.MaxInt64 - sealOverhead + 1, MaxBodySizeLimit + 1} {
+			cfg := base()
+			cfg.MaxBodySize = size
+			if tr, err := NewTransport(cfg); err == nil {
+				if c, ok := tr.(io.Closer); ok {
+					c.Close()
+				}
+				t.Errorf("%s: MaxBodySize %d accepted", name, size)
+			}
+		}
+		cfg := base()
+		cfg.MaxBodySize = MaxBodySizeLimit
+		tr, err := NewTransport(cfg)
+		if err != nil {
+			t.Fatalf("%s: MaxBodySize at the limit: %v", name, err)
+		}
+		if c, ok := tr.(io.Closer); ok {
+			t.Cleanup(func() { c.Close() })
+		}
+		if name == "sealed" {
+			err = invokeGetError(context.Background(), testClient(tr, sealed.URL+"/wsman"))
+		} else {
+			_, _, err = tr.RoundTripStatus(context.Background(), []byte("<env/>"))
+		}
+		if err != nil {
+			t.Errorf("%s: a call with MaxBodySize at the limit: %v", name, err)
+		}
+	}
+}
