@@ -310,31 +310,45 @@ func formatDuration(d time.Duration) string {
 	return fmt.Sprintf("PT%d.%03dS", ms/1000, ms%1000)
 }
 
-// checkXMLChars rejects names and values that XML 1.0 cannot carry, which
-// etree would otherwise silently replace with U+FFFD.
+// InvalidValueError reports a name or value a request cannot carry: XML 1.0
+// has no way to send invalid UTF-8 or most control characters, and etree
+// would silently replace them with U+FFFD, asking for something else than
+// the caller meant. The request is not sent.
+type InvalidValueError struct {
+	// Where names the value's place in the envelope, such as
+	// "text of Selector" or "element name".
+	Where string
+	Value string
+	// Reason says what is wrong with it.
+	Reason string
+}
+
+func (e *InvalidValueError) Error() string {
+	return fmt.Sprintf("wsman: %s %q %s", e.Where, e.Value, e.Reason)
+}
+
+// checkXMLChars rejects names and values that XML 1.0 cannot carry.
 func checkXMLChars(root *etree.Element) error {
-	var bad error
+	var bad *InvalidValueError
 	check := func(what, s string) {
 		if bad != nil {
 			return
 		}
 		if !utf8.ValidString(s) {
-			bad = fmt.Errorf("wsman: %s %q is not valid UTF-8", what, s)
+			bad = &InvalidValueError{Where: what, Value: s, Reason: "is not valid UTF-8"}
 			return
 		}
 		for _, r := range s {
 			if !isXMLChar(r) {
-				bad = fmt.Errorf("wsman: %s %q holds character %U, which XML cannot carry", what, s, r)
+				bad = &InvalidValueError{Where: what, Value: s, Reason: fmt.Sprintf("holds character %U, which XML cannot carry", r)}
 				return
 			}
 		}
 	}
 	walk(root, func(e *etree.Element) {
 		check("element name", e.Tag)
-		if !isXMLName(e.Tag) {
-			if bad == nil {
-				bad = fmt.Errorf("wsman: %q is not a usable element name", e.Tag)
-			}
+		if bad == nil && !isXMLName(e.Tag) {
+			bad = &InvalidValueError{Where: "element name", Value: e.Tag, Reason: "is not a usable element name"}
 		}
 		for _, a := range e.Attr {
 			check("attribute "+a.Key, a.Value)
@@ -345,7 +359,10 @@ func checkXMLChars(root *etree.Element) error {
 			}
 		}
 	})
-	return bad
+	if bad != nil {
+		return bad
+	}
+	return nil
 }
 
 // isXMLName is a conservative check of an element's local name: a letter

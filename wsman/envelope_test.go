@@ -1,6 +1,7 @@
 package wsman
 
 import (
+	"errors"
 	"flag"
 	"path/filepath"
 	"strings"
@@ -174,18 +175,33 @@ func TestEnvelopeRejects(t *testing.T) {
 		name string
 		req  *Request
 		h    Headers
+		// invalid: the error is an *InvalidValueError (the caller's value
+		// cannot be sent) with this Value, rather than a missing header.
+		invalid string
 	}{
-		{"control char in selector", NewGet(jobURI, Selector{Name: "InstanceID", Value: "a\x01b"}), testHeaders()},
-		{"invalid utf8", NewGet(jobURI, Selector{Name: "InstanceID", Value: "a\xffb"}), testHeaders()},
-		{"bad method name", NewInvoke(jobURI, "Get Error", nil, nil), testHeaders()},
-		{"bad param name", NewInvoke(jobURI, "GetError", nil, []Param{{Name: "1x", Values: []string{"v"}}}), testHeaders()},
-		{"no message id", NewGet(jobURI), Headers{To: "http://h/wsman"}},
-		{"no To", NewGet(jobURI), Headers{MessageID: "uuid:1"}},
+		{"control char in selector", NewGet(jobURI, Selector{Name: "InstanceID", Value: "a\x01b"}), testHeaders(), "a\x01b"},
+		{"invalid utf8", NewGet(jobURI, Selector{Name: "InstanceID", Value: "a\xffb"}), testHeaders(), "a\xffb"},
+		{"non-character", NewGet(jobURI, Selector{Name: "InstanceID", Value: "a\uffffb"}), testHeaders(), "a\uffffb"},
+		{"invalid utf8 in resource URI", NewGet(jobURI + "\xc3"), testHeaders(), jobURI + "\xc3"},
+		{"bad method name", NewInvoke(jobURI, "Get Error", nil, nil), testHeaders(), "Get Error_INPUT"},
+		{"bad param name", NewInvoke(jobURI, "GetError", nil, []Param{{Name: "1x", Values: []string{"v"}}}), testHeaders(), "1x"},
+		{"no message id", NewGet(jobURI), Headers{To: "http://h/wsman"}, ""},
+		{"no To", NewGet(jobURI), Headers{MessageID: "uuid:1"}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if env, err := tt.req.Envelope(tt.h); err == nil {
+			env, err := tt.req.Envelope(tt.h)
+			if err == nil {
 				t.Fatalf("no error; envelope %s", env)
+			}
+			var ive *InvalidValueError
+			switch isInvalid := errors.As(err, &ive); {
+			case tt.invalid == "" && isInvalid:
+				t.Errorf("err = %v, an *InvalidValueError for a missing header", err)
+			case tt.invalid != "" && !isInvalid:
+				t.Errorf("err = %v (%T), want an *InvalidValueError", err, err)
+			case isInvalid && ive.Value != tt.invalid:
+				t.Errorf("InvalidValueError.Value = %q, want %q", ive.Value, tt.invalid)
 			}
 		})
 	}
