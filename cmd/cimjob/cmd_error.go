@@ -59,6 +59,18 @@ func (a *app) runError(ctx context.Context, f *errorFlags) error {
 	if f.jobID == "" {
 		return &usageError{errors.New("no job: give --job INSTANCEID")}
 	}
+	if err := checkValue("--job", f.jobID, "give the job's InstanceID"); err != nil {
+		return err
+	}
+	// Empty means the profile's own namespace and class.
+	for _, fv := range [][2]string{{"--namespace", f.namespace}, {"--class", f.class}} {
+		if fv[1] == "" {
+			continue
+		}
+		if err := checkValue(fv[0], fv[1], "leave it out for the profile's"); err != nil {
+			return err
+		}
+	}
 	profile, err := job.LookupProfile(f.profile, f.namespace, f.class)
 	if err != nil {
 		return &usageError{err}
@@ -66,11 +78,8 @@ func (a *app) runError(ctx context.Context, f *errorFlags) error {
 	if _, err := job.ParseMethod(f.method); err != nil {
 		return &usageError{fmt.Errorf("--method: %w", err)}
 	}
-	if f.conn.timeout <= 0 {
-		return &usageError{fmt.Errorf("--timeout must be positive, not %s", f.conn.timeout)}
-	}
-	if f.conn.maxBody <= 0 {
-		return &usageError{fmt.Errorf("--max-response-bytes must be positive, not %d", f.conn.maxBody)}
+	if err := f.conn.check(); err != nil {
+		return err
 	}
 	c, endpoint, closeClient, err := a.newClient(&f.conn)
 	if err != nil {
@@ -83,6 +92,12 @@ func (a *app) runError(ctx context.Context, f *errorFlags) error {
 	ref := job.Ref{Profile: profile, InstanceID: f.jobID}
 	res, err := job.GetErrors(ctx, c, ref, job.Options{Method: f.method, SkipJob: f.skipJob})
 	if err != nil {
+		if failed := (&answerError{err}); exitCode(failed) != exitNoAnswer {
+			// exitcode.go says the request could not even be sent (a
+			// value it cannot carry): no answer was asked for, so there
+			// is no failure to report.
+			return failed
+		}
 		if ctx.Err() != nil && errors.Is(err, context.DeadlineExceeded) {
 			err = fmt.Errorf("no answer within --timeout %s: %w", f.conn.timeout, err)
 		}

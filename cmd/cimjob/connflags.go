@@ -39,11 +39,11 @@ type connFlags struct {
 }
 
 func (f *connFlags) register(fs *pflag.FlagSet) {
-	fs.StringVar(&f.host, "host", "", "host to ask, as host, host:port or a full http(s)://host:port/wsman URL")
+	fs.StringVar(&f.host, "host", "", "host to ask, as host, host:port or a full http(s)://host:port/wsman URL (never user:password@)")
 	fs.BoolVar(&f.https, "https", false, "use HTTPS (default port 5986; plain HTTP defaults to 5985)")
 	fs.StringVar(&f.auth, "auth", "", "authentication: ntlm (default; messages sealed over HTTP), kerberos, basic or certificate (default: certificate with --cert-file, else ntlm)")
 	fs.StringVar(&f.user, "user", "", "user name, DOMAIN\\user or user@domain (default $CIMJOB_USER)")
-	fs.StringVar(&f.passwordFile, "password-file", "", "read the password from this file (default $CIMJOB_PASSWORD, else a prompt on a terminal)")
+	fs.StringVar(&f.passwordFile, "password-file", "", "read the password from this file; an empty file is an error (default $CIMJOB_PASSWORD, else a prompt on a terminal)")
 	fs.StringVar(&f.spn, "spn", "", "service principal name for kerberos (and the NTLM target name); default HTTP/<host>")
 	fs.StringVar(&f.keytab, "keytab", "", "kerberos: log in with this keytab instead of a password")
 	fs.StringVar(&f.krb5Conf, "krb5-conf", "", "kerberos: krb5.conf to use (default $KRB5_CONFIG, else /etc/krb5.conf); tickets come from $KRB5CCNAME when no password or keytab is given")
@@ -55,8 +55,23 @@ func (f *connFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.allowUnencrypted, "allow-unencrypted", false, "allow Basic credentials over plain HTTP, readable by anyone on the path")
 	fs.DurationVar(&f.timeout, "timeout", 60*time.Second, "give up on the whole operation after this long")
 	fs.IntVar(&f.retries, "retries", 2, "retries of a request that could not connect or got 503/429 (never a fault or 401)")
-	fs.Int64Var(&f.maxBody, "max-response-bytes", wsman.DefaultMaxBodySize, "largest reply accepted, in bytes")
+	fs.Int64Var(&f.maxBody, "max-response-bytes", wsman.DefaultMaxBodySize, fmt.Sprintf("largest reply accepted, in bytes (%d to %d)", minResponseBytes, int64(wsman.MaxBodySizeLimit)))
 	fs.BoolVar(&f.debug, "debug", false, "print the SOAP exchange on stderr (credentials redacted)")
+}
+
+// minResponseBytes is the smallest --max-response-bytes: below it even a
+// fault would not fit, so a smaller value can only be a mistake.
+const minResponseBytes = 4 << 10
+
+// check refuses flag values no connection can be made with.
+func (f *connFlags) check() error {
+	if f.timeout <= 0 {
+		return &usageError{fmt.Errorf("--timeout must be positive, not %s", f.timeout)}
+	}
+	if f.maxBody < minResponseBytes || f.maxBody > wsman.MaxBodySizeLimit {
+		return &usageError{fmt.Errorf("--max-response-bytes %d is out of range: give %d to %d", f.maxBody, minResponseBytes, int64(wsman.MaxBodySizeLimit))}
+	}
+	return nil
 }
 
 // endpoint turns --host and --https into the service URL.
@@ -65,19 +80,30 @@ func (f *connFlags) endpoint() (string, error) {
 	if h == "" {
 		return "", &usageError{errors.New("no host: give --host")}
 	}
+	// Checked before anything echoes h: a password in it must not end up
+	// in an error message, a log or a terminal's scroll-back.
+	if strings.Contains(h, "@") {
+		return "", &usageError{fmt.Errorf("--host must not carry a user name or password: give the user with --user or $%s, and the password in $%s or --password-file", envUser, envPassword)}
+	}
 	if strings.Contains(h, "://") {
 		u, err := url.Parse(h)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return "", &usageError{fmt.Errorf("--host %q is not an http(s) URL", h)}
+		}
+		if u.Scheme == "http" && f.https {
+			return "", &usageError{fmt.Errorf("--https conflicts with --host %q: drop --https, or give an https:// URL", h)}
+		}
+		if err := checkHost(h, u.Hostname(), u.Port()); err != nil {
+			return "", err
 		}
 		if u.Path == "" || u.Path == "/" {
 			u.Path = "/wsman"
 		}
 		return u.String(), nil
 	}
-	scheme, port := "http", 5985
+	scheme, port := "http", "5985"
 	if f.https {
-		scheme, port = "https", 5986
+		scheme, port = "https", "5986"
 	}
 	host, portText, err := net.SplitHostPort(h)
 	if err != nil {
@@ -85,17 +111,46 @@ func (f *connFlags) endpoint() (string, error) {
 		host = strings.TrimSuffix(strings.TrimPrefix(h, "["), "]")
 		portText = ""
 	}
+	if err := checkHost(h, host, portText); err != nil {
+		return "", err
+	}
 	if portText != "" {
-		p, err := strconv.Atoi(portText)
-		if err != nil || p < 1 || p > 65535 {
-			return "", &usageError{fmt.Errorf("--host %q: bad port %q", h, portText)}
+		port = portText
+	}
+	return (&url.URL{Scheme: scheme, Host: net.JoinHostPort(host, port), Path: "/wsman"}).String(), nil
+}
+
+// checkHost refuses a --host (given as h) whose host part cannot name a
+// host, so that nothing odd is handed to DNS; port may be empty.
+func checkHost(h, host, port string) error {
+	if port != "" {
+		if p, err := strconv.Atoi(port); err != nil || p < 1 || p > 65535 {
+			return &usageError{fmt.Errorf("--host %q: bad port %q (want 1 to 65535)", h, port)}
 		}
-		port = p
 	}
-	if host == "" || strings.ContainsAny(host, "/?#@ ") {
-		return "", &usageError{fmt.Errorf("--host %q is not a host name or address", h)}
+	if !isHostName(host) {
+		return &usageError{fmt.Errorf("--host %q is not a host name or IP address (a name is ASCII letters, digits, '-', '_' and '.'; an internationalised name goes in its xn-- form)", h)}
 	}
-	return (&url.URL{Scheme: scheme, Host: net.JoinHostPort(host, strconv.Itoa(port)), Path: "/wsman"}).String(), nil
+	return nil
+}
+
+// isHostName reports whether s is an IP address (an IPv6 one with an
+// optional %zone) or a name of ASCII letters, digits, '-', '_' and '.':
+// what a resolver can look up, and nothing that could disguise itself on
+// a terminal.
+func isHostName(s string) bool {
+	plain := func(s string) bool {
+		for _, r := range s {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
+				return false
+			}
+		}
+		return s != "" && len(s) <= 253
+	}
+	if addr, zone, hasZone := strings.Cut(s, "%"); net.ParseIP(addr) != nil {
+		return !hasZone || (strings.Contains(addr, ":") && plain(zone))
+	}
+	return plain(s)
 }
 
 // tlsConfig builds the TLS settings; nil means the defaults (system roots).

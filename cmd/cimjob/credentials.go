@@ -24,8 +24,6 @@ func (a *app) credentials(f *connFlags) (user, password string, err error) {
 	}
 	switch {
 	case password != "":
-	case f.passwordFile != "":
-		return "", "", &usageError{fmt.Errorf("--password-file %s is empty", f.passwordFile)}
 	case a.isTerminal != nil && a.isTerminal():
 		fmt.Fprintf(a.stderr, "Password for %s: ", user)
 		b, err := a.readPassword()
@@ -60,7 +58,13 @@ func (a *app) optionalPassword(f *connFlags) (string, error) {
 			return "", &usageError{fmt.Errorf("--password-file: %w", err)}
 		}
 		// A trailing newline is the editor's, not the password's.
-		return strings.TrimRight(string(b), "\r\n"), nil
+		pw := strings.TrimRight(string(b), "\r\n")
+		if pw == "" {
+			// Not "no password": that would let Kerberos fall back to
+			// whatever tickets the cache holds, as someone else perhaps.
+			return "", &usageError{fmt.Errorf("--password-file %s is empty", f.passwordFile)}
+		}
+		return pw, nil
 	}
 	return a.getenv(envPassword), nil
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/cimjob/cimjob/cim/job"
+	"github.com/cimjob/cimjob/wsman"
 )
 
 // Exit codes, documented in the package comment and the README.
@@ -42,10 +43,15 @@ func exitCode(err error) int {
 		return exitOK
 	}
 	var je *job.JobError
+	var ive *wsman.InvalidValueError
 	var ae *answerError
 	switch {
 	case errors.As(err, &je):
 		return exitJobFailed
+	case errors.As(err, &ive):
+		// A value the request cannot carry is the caller's to fix, even
+		// when the library found it on the way out.
+		return exitUsage
 	case errors.As(err, &ae):
 		return exitNoAnswer
 	default:

@@ -377,6 +377,15 @@ func TestEndpoint(t *testing.T) {
 		{"ftp://hv01", false, "", true},
 		{"user@hv01", false, "", true},
 		{"", false, "", true},
+		{"https://hv01/wsman", true, "https://hv01/wsman", false},
+		{"http://hv01/wsman", true, "", true}, // the URL and --https disagree
+		{"fe80::1%eth0", false, "http://[fe80::1%25eth0]:5985/wsman", false},
+		{"hv01%eth0", false, "", true},
+		{"hv_01.corp-example", false, "http://hv_01.corp-example:5985/wsman", false},
+		{"hv01\u202e", false, "", true},
+		{"hv01\xff", false, "", true},
+		{"hv01:0", false, "", true},
+		{"http://hv01:0/wsman", false, "", true},
 	}
 	for _, tt := range tests {
 		f := connFlags{host: tt.host, https: tt.https}
