@@ -6,16 +6,20 @@
 //	           [--tls [--cert-out FILE] [--client-ca FILE]] [-v]
 //
 // With --tls it serves HTTPS (default 127.0.0.1:5986) with a certificate
-// made at start and writes the CA to trust to --cert-out.
+// made at start and writes the CA to trust to --cert-out, a file it
+// creates (never one that exists, nor through a link), or by default to
+// a new private directory; the banner names it, and it is removed at exit.
 package main
 
 import (
 	"context"
 	"crypto/x509"
 	"encoding/pem"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log"
 	"os"
 	"os/signal"
@@ -42,7 +46,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	dir := fl.String("fixtures", "", "fixtures directory (holding responses/ and scenarios/); default: the built-in fixtures")
 	verbose := fl.Bool("v", false, "log every request to stderr")
 	useTLS := fl.Bool("tls", false, "serve HTTPS with a certificate made at start")
-	certOut := fl.String("cert-out", "", "with --tls: where to write the CA certificate to trust (default: cimjob-sim-ca.pem in the temporary directory)")
+	certOut := fl.String("cert-out", "", "with --tls: a new file to write the CA certificate to trust to, removed at exit; it must not exist (default: ca.pem in a new private temporary directory)")
 	clientCA := fl.String("client-ca", "", "with --tls: PEM file of CAs whose client certificates the host accepts for certificate mapping")
 	keytab := fl.String("keytab", "", "accept Kerberos (Negotiate or Kerberos scheme) with the HTTP/host service keys in this keytab, as a domain-joined host does")
 	if err := fl.Parse(args); err != nil {
@@ -68,9 +72,6 @@ func run(args []string, stdout, stderr io.Writer) error {
 			l.addr = "127.0.0.1:5986"
 		}
 	}
-	if l.tls && l.certOut == "" {
-		l.certOut = filepath.Join(os.TempDir(), "cimjob-sim-ca.pem")
-	}
 	if *clientCA != "" {
 		cas, err := readCerts(*clientCA)
 		if err != nil {
@@ -94,7 +95,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 type listener struct {
 	addr    string
 	tls     bool
-	certOut string // with tls: where the CA to trust is written
+	certOut string // with tls: where the CA to trust is written; "" for a new private directory
 }
 
 // readCerts reads the certificates of a PEM file (bounded: a CA bundle).
@@ -146,9 +147,12 @@ func serve(ctx context.Context, opt simulator.Options, l listener, dir string, o
 	}
 	defer s.Close()
 	if l.tls {
-		if err := os.WriteFile(l.certOut, s.CertPEM(), 0o644); err != nil {
-			return fmt.Errorf("writing the CA certificate: %w", err)
+		path, remove, err := writeCA(l.certOut, s.CertPEM())
+		if err != nil {
+			return err
 		}
+		defer remove()
+		l.certOut = path
 	}
 	printBanner(out, s, opt, url, dir, l)
 	if ready != nil {
@@ -157,6 +161,56 @@ func serve(ctx context.Context, opt simulator.Options, l listener, dir string, o
 	<-ctx.Done()
 	fmt.Fprintln(out, "cimjob-sim: shutting down")
 	return s.Close()
+}
+
+// writeCA writes the CA certificate to path, or with path "" to ca.pem in
+// a new directory only this user can enter, and returns where it went and
+// how to remove it. A shared directory such as /tmp is anyone's: a fixed
+// name there could already be another user's file (their CA, which our
+// clients would then trust) or a link to one of ours (which we would
+// overwrite). So the file is always new: O_EXCL fails on anything that
+// exists, a link included, without following it.
+func writeCA(path string, pem []byte) (string, func(), error) {
+	cleanup := func() {}
+	if path == "" {
+		dir, err := os.MkdirTemp("", "cimjob-sim-")
+		if err != nil {
+			return "", nil, fmt.Errorf("making a directory for the CA certificate: %w", err)
+		}
+		path = filepath.Join(dir, "ca.pem")
+		cleanup = func() { os.RemoveAll(dir) }
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if errors.Is(err, fs.ErrExist) {
+		cleanup()
+		return "", nil, fmt.Errorf("--cert-out %s already exists: remove it, or give a path that does not", path)
+	}
+	if err != nil {
+		cleanup()
+		return "", nil, fmt.Errorf("writing the CA certificate: %w", err)
+	}
+	_, err = f.Write(pem)
+	written, serr := f.Stat()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = serr
+	}
+	if err != nil {
+		os.Remove(path)
+		cleanup()
+		return "", nil, fmt.Errorf("writing the CA certificate: %w", err)
+	}
+	remove := func() {
+		// Only the file written here: whatever may have replaced it since
+		// is not ours to delete.
+		if now, err := os.Lstat(path); err == nil && os.SameFile(now, written) {
+			os.Remove(path)
+		}
+		cleanup()
+	}
+	return path, remove, nil
 }
 
 func printBanner(out io.Writer, s *simulator.Server, opt simulator.Options, url, dir string, l listener) {

@@ -151,3 +151,119 @@ func TestRunRejectsBadFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestCAFileCannotBePlanted: the CA to trust used to go to a fixed name in
+// the shared temporary directory, written through whatever was there, so
+// that another local user could plant a link (to overwrite a file of ours)
+// or their own CA (to be trusted by our clients). By default it now goes
+// into a new private directory; a --cert-out that exists, as a file or as a
+// link, is refused and left alone.
+func TestCAFileCannotBePlanted(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	victim := filepath.Join(tmp, "victim")
+	planted := filepath.Join(tmp, "planted-ca.pem")
+	link := filepath.Join(tmp, "cimjob-sim-ca.pem") // the old fixed name
+	for path, content := range map[string]string{victim: "mine", planted: "an attacker's CA"} {
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink(victim, link); err != nil {
+		t.Fatal(err)
+	}
+	unchanged := func() {
+		t.Helper()
+		for path, want := range map[string]string{victim: "mine", planted: "an attacker's CA"} {
+			if b, err := os.ReadFile(path); err != nil || string(b) != want {
+				t.Errorf("%s now holds %q (%v), want %q", path, b, err, want)
+			}
+		}
+		if dest, err := os.Readlink(link); err != nil || dest != victim {
+			t.Errorf("the planted link now points to %q (%v)", dest, err)
+		}
+	}
+
+	t.Run("default", func(t *testing.T) {
+		url, out, stop := startServe(t, "hardened.json", listener{addr: "127.0.0.1:0", tls: true})
+		ca := caPath(t, out.String())
+		if ca == link || filepath.Dir(ca) == tmp {
+			t.Errorf("the CA went to %s, in the shared directory", ca)
+		}
+		dir, err := os.Lstat(filepath.Dir(ca))
+		if err != nil || !dir.IsDir() || dir.Mode().Perm() != 0o700 {
+			t.Errorf("the CA's directory: %v, %v; want a directory only its owner can enter", dir, err)
+		}
+		if fi, err := os.Lstat(ca); err != nil || !fi.Mode().IsRegular() {
+			t.Errorf("the CA file: %v, %v; want a regular file", fi, err)
+		}
+		trustOnly(t, ca, url)
+		unchanged()
+		stop()
+		if _, err := os.Lstat(filepath.Dir(ca)); !os.IsNotExist(err) {
+			t.Errorf("the private directory outlives the simulator: %v", err)
+		}
+	})
+
+	for name, path := range map[string]string{"link": link, "file": planted} {
+		t.Run("existing "+name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel()
+			var out bytes.Buffer
+			err := serve(ctx, simulator.Options{Scenario: "hardened.json"}, listener{addr: "127.0.0.1:0", tls: true, certOut: path}, "", &out, nil)
+			if err == nil || !strings.Contains(err.Error(), path) {
+				t.Errorf("serve with --cert-out %s = %v, want a refusal naming it", path, err)
+			}
+			unchanged()
+		})
+	}
+
+	t.Run("new file", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "ca.pem")
+		url, out, stop := startServe(t, "hardened.json", listener{addr: "127.0.0.1:0", tls: true, certOut: path})
+		if got := caPath(t, out.String()); got != path {
+			t.Errorf("banner names %s, want %s", got, path)
+		}
+		trustOnly(t, path, url)
+		stop()
+		// The CA is made at start and dies with the simulator; a stale file
+		// would only make the next run refuse to start.
+		if _, err := os.Lstat(path); !os.IsNotExist(err) {
+			t.Errorf("the CA file outlives the simulator: %v", err)
+		}
+	})
+}
+
+// caPath is the CA file the banner names.
+func caPath(t *testing.T, banner string) string {
+	t.Helper()
+	for _, line := range strings.Split(banner, "\n") {
+		if rest, ok := strings.CutPrefix(line, "CA:    "); ok {
+			path, _, _ := strings.Cut(rest, " (")
+			return path
+		}
+	}
+	t.Fatalf("the banner names no CA:\n%s", banner)
+	return ""
+}
+
+// trustOnly completes a TLS handshake with the server at url trusting only
+// the CA in caFile: the written CA is the one the server uses.
+func trustOnly(t *testing.T, caFile, url string) {
+	t.Helper()
+	cas, err := readCerts(caFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	for _, c := range cas {
+		pool.AddCert(c)
+	}
+	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}
+	defer tr.CloseIdleConnections()
+	resp, err := (&http.Client{Transport: tr}).Post(url, "application/soap+xml;charset=UTF-8", strings.NewReader("<x/>"))
+	if err != nil {
+		t.Fatalf("TLS trusting only %s: %v", caFile, err)
+	}
+	resp.Body.Close()
+}
