@@ -228,6 +228,10 @@ func FuzzEnvelopeSelector(f *testing.F) {
 	f.Fuzz(func(t *testing.T, name, value string) {
 		env, err := NewGet(jobURI, Selector{Name: name, Value: value}).Envelope(testHeaders())
 		if err != nil {
+			// The headers are complete: only the caller's values can be at fault.
+			if ive := (*InvalidValueError)(nil); !errors.As(err, &ive) {
+				t.Fatalf("err = %v (%T), want an *InvalidValueError", err, err)
+			}
 			return
 		}
 		doc := etree.NewDocument()

@@ -9,6 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
 	"github.com/cimjob/cimjob/wsman"
 )
 
@@ -147,4 +150,25 @@ func TestExitCodeOfInvalidValue(t *testing.T) {
 			t.Errorf("%s: exit %d, want %d", tt.name, got, tt.want)
 		}
 	}
+}
+
+// TestNoFlagTakesASecret: a password on the command line is visible to
+// every local user (ps, /proc) and kept in shell history, so no flag of
+// any command takes one; only --password-file names where one is.
+func TestNoFlagTakesASecret(t *testing.T) {
+	var visit func(c *cobra.Command)
+	visit = func(c *cobra.Command) {
+		c.Flags().VisitAll(func(f *pflag.Flag) {
+			name := strings.ToLower(f.Name)
+			for _, secret := range []string{"password", "passwd", "secret", "token"} {
+				if strings.Contains(name, secret) && name != "password-file" {
+					t.Errorf("%s --%s takes a secret on the command line", c.CommandPath(), f.Name)
+				}
+			}
+		})
+		for _, sub := range c.Commands() {
+			visit(sub)
+		}
+	}
+	visit((&app{}).newRootCmd())
 }
