@@ -67,7 +67,7 @@ func (a *app) runError(ctx context.Context, f *errorFlags) error {
 		if fv[1] == "" {
 			continue
 		}
-		if err := checkValue(fv[0], fv[1], "leave it out for the profile's"); err != nil {
+		if err := checkValue(fv[0], fv[1], "leave it out to use the profile's default"); err != nil {
 			return err
 		}
 	}

@@ -62,7 +62,7 @@ func (a *app) optionalPassword(f *connFlags) (string, error) {
 		if pw == "" {
 			// Not "no password": that would let Kerberos fall back to
 			// whatever tickets the cache holds, as someone else perhaps.
-			return "", &usageError{fmt.Errorf("--password-file %s is empty", f.passwordFile)}
+			return "", &usageError{fmt.Errorf("--password-file %s is empty: put the password in it, or leave the flag out", f.passwordFile)}
 		}
 		return pw, nil
 	}
