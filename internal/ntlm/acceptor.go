@@ -106,12 +106,12 @@ func (a *Acceptor) Challenge(negotiate []byte) ([]byte, error) {
 const ntlmv2MinResponse = 16 + 28 + 4
 
 // Accept verifies the client's AUTHENTICATE_MESSAGE: the NTLMv2 response
-// against the password lookup returns, the MIC when the client says it sent
-// one, and the channel bindings when the config requires them. A credential
-// failure is an *AuthError and a downgraded session (see
-// AcceptorConfig.SealingOptional) a *DowngradeError, both matching
-// ErrAuthenticationFailed under errors.Is; a malformed message is a
-// *FormatError.
+// against the password lookup returns, the MIC (which the challenge's
+// timestamp makes mandatory), and the channel bindings when the config
+// requires them. A credential failure is an *AuthError and a downgraded
+// session (see AcceptorConfig.SealingOptional) a *DowngradeError, both
+// matching ErrAuthenticationFailed under errors.Is; a malformed message is
+// a *FormatError.
 func (a *Acceptor) Accept(authenticate []byte, lookup LookupFunc) (*Session, Identity, error) {
 	if a.cm == nil {
 		return nil, Identity{}, &ProtocolError{Reason: "Accept called before Challenge"}
@@ -178,10 +178,17 @@ func (a *Acceptor) Accept(authenticate []byte, lookup LookupFunc) (*Session, Ide
 		}
 		exported = rc4k(sessionBaseKey, am.EncryptedRandomSessionKey)
 	}
-	if pairs.Flags()&AvFlagMICPresent != 0 {
-		if am.MIC == nil || !hmac.Equal(am.MIC, computeMIC(exported, a.negotiate, a.challenge, authenticate)) {
-			return fail(ReasonMICMismatch)
-		}
+	// After a challenge with a timestamp (ours always has one) the client
+	// must send a MIC, as Windows requires: without it nothing shows that
+	// the messages (flags, TargetInfo) were not changed on the way, which
+	// is how a relay strips the timestamp from a genuine challenge.
+	_, stamped := a.cm.TargetInfo.Timestamp()
+	micFlag := pairs.Flags()&AvFlagMICPresent != 0
+	switch {
+	case (stamped || micFlag) && (!micFlag || am.MIC == nil):
+		return fail(ReasonMICMissing)
+	case micFlag && !hmac.Equal(am.MIC, computeMIC(exported, a.negotiate, a.challenge, authenticate)):
+		return fail(ReasonMICMismatch)
 	}
 	return newSession(flags, exported, false), id, nil
 }
