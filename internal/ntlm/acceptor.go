@@ -19,6 +19,11 @@ type AcceptorConfig struct {
 	// seals (HTTPS, TLS protecting the messages). By default such an
 	// AUTHENTICATE_MESSAGE is refused with a *DowngradeError.
 	SealingOptional bool
+	// NoTimestamp leaves MsvAvTimestamp out of the challenge, as servers
+	// older than Windows Server 2008 do; clients then send no MIC and none
+	// is required. Only to model such a server in tests: a Client refuses
+	// its challenge unless ClientConfig.AllowNoTimestamp.
+	NoTimestamp bool
 	// ChannelBindings, when set, must match the client's
 	// MsvAvChannelBindings (EPA "required"); when nil they are not checked.
 	ChannelBindings *ChannelBindings
@@ -58,7 +63,7 @@ const acceptorOffers = FlagSign | FlagSeal | FlagAlwaysSign | FlagExtendedSessio
 
 // Challenge parses the client's NEGOTIATE_MESSAGE and returns the
 // CHALLENGE_MESSAGE, with a fresh server challenge and MsvAvTimestamp (so
-// that clients send a MIC).
+// that clients send a MIC) unless the config says NoTimestamp.
 func (a *Acceptor) Challenge(negotiate []byte) ([]byte, error) {
 	if a.cm != nil {
 		return nil, &ProtocolError{Reason: "Challenge called twice on one handshake"}
@@ -83,8 +88,10 @@ func (a *Acceptor) Challenge(negotiate []byte) ([]byte, error) {
 			{ID: AvNbComputerName, Value: toUTF16(a.cfg.NetBIOSComputer)},
 			{ID: AvDNSDomainName, Value: toUTF16(a.cfg.DNSDomain)},
 			{ID: AvDNSComputerName, Value: toUTF16(a.cfg.DNSComputer)},
-			{ID: AvTimestamp, Value: Filetime(a.cfg.Now())},
 		},
+	}
+	if !a.cfg.NoTimestamp {
+		cm.TargetInfo = append(cm.TargetInfo, AVPair{ID: AvTimestamp, Value: Filetime(a.cfg.Now())})
 	}
 	if cm.Flags.Has(FlagVersion) {
 		cm.Version = a.cfg.Version
@@ -178,7 +185,7 @@ func (a *Acceptor) Accept(authenticate []byte, lookup LookupFunc) (*Session, Ide
 		}
 		exported = rc4k(sessionBaseKey, am.EncryptedRandomSessionKey)
 	}
-	// After a challenge with a timestamp (ours always has one) the client
+	// After a challenge with a timestamp (see NoTimestamp) the client
 	// must send a MIC, as Windows requires: without it nothing shows that
 	// the messages (flags, TargetInfo) were not changed on the way, which
 	// is how a relay strips the timestamp from a genuine challenge.

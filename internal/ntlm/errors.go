@@ -37,7 +37,7 @@ func (e *ProtocolError) Error() string { return "ntlm: " + e.Reason }
 type NoTimestampError struct{}
 
 func (e *NoTimestampError) Error() string {
-	return "ntlm: the server's CHALLENGE_MESSAGE has no MsvAvTimestamp, so no MIC could protect the handshake against tampering or relay; refused (allow it only for a known pre-2008 server)"
+	return "ntlm: the server's challenge has no timestamp, so nothing (no MIC) would protect the handshake against tampering or a relay; refused: allow it (cimjob --ntlm-allow-no-timestamp, wsman.NTLMAuth.AllowNoTimestamp) only for a host known to be older than Windows Server 2008"
 }
 
 // AuthFailure says why an acceptor refused an AUTHENTICATE_MESSAGE.

@@ -198,3 +198,26 @@ func TestAcceptorRequiresMIC(t *testing.T) {
 		})
 	}
 }
+
+// An acceptor modelling a pre-2008 server (NoTimestamp) serves a client
+// that allows it, without a MIC; a client that does not refuses it.
+func TestAcceptorWithoutTimestamp(t *testing.T) {
+	cfg := testAcceptorConfig()
+	cfg.NoTimestamp = true
+	if _, _, _, err := handshake(t, ClientConfig{User: "alice", Password: "S3cret!pässword", AllowNoTimestamp: true}, cfg); err != nil {
+		t.Fatal(err)
+	}
+	c := NewClient(ClientConfig{User: "alice", Password: "S3cret!pässword"})
+	nm, err := c.Negotiate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cm, err := NewAcceptor(cfg).Challenge(nm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var nte *NoTimestampError
+	if _, _, err := c.Authenticate(cm); !errors.As(err, &nte) {
+		t.Fatalf("err = %v, want a *NoTimestampError", err)
+	}
+}
