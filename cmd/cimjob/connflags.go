@@ -24,6 +24,7 @@ type connFlags struct {
 	user             string
 	passwordFile     string
 	spn              string
+	ntlmNoTimestamp  bool
 	certFile         string
 	keyFile          string
 	keytab           string
@@ -44,7 +45,8 @@ func (f *connFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.auth, "auth", "", "authentication: ntlm (default; messages sealed over HTTP), kerberos, basic or certificate (default: certificate with --cert-file, else ntlm)")
 	fs.StringVar(&f.user, "user", "", "user name, DOMAIN\\user or user@domain (default $CIMJOB_USER)")
 	fs.StringVar(&f.passwordFile, "password-file", "", "read the password from this file (default $CIMJOB_PASSWORD, else a prompt on a terminal)")
-	fs.StringVar(&f.spn, "spn", "", "service principal name for kerberos (and the NTLM target name); default HTTP/<host>")
+	fs.StringVar(&f.spn, "spn", "", "service principal name for kerberos, and the target name NTLM signs; default HTTP/<host>")
+	fs.BoolVar(&f.ntlmNoTimestamp, "ntlm-allow-no-timestamp", false, "ntlm: accept a host (older than Windows Server 2008) whose challenge has no timestamp; this weakens protection against relays, as nothing then protects the handshake")
 	fs.StringVar(&f.keytab, "keytab", "", "kerberos: log in with this keytab instead of a password")
 	fs.StringVar(&f.krb5Conf, "krb5-conf", "", "kerberos: krb5.conf to use (default $KRB5_CONFIG, else /etc/krb5.conf); tickets come from $KRB5CCNAME when no password or keytab is given")
 	fs.StringVar(&f.certFile, "cert-file", "", "certificate auth: PEM client certificate (HTTPS only)")
