@@ -10,7 +10,7 @@ import (
 
 // signedPairs returns the TargetInfo an AUTHENTICATE_MESSAGE signs in its
 // NTLMv2 response.
-func signedPairs(t *testing.T, m *AuthenticateMessage) AVPairs {
+func signedPairs(t testing.TB, m *AuthenticateMessage) AVPairs {
 	t.Helper()
 	if len(m.NtChallengeResponse) < ntlmv2MinResponse {
 		t.Fatalf("NtChallengeResponse of %d bytes", len(m.NtChallengeResponse))
@@ -38,7 +38,7 @@ func all(p AVPairs, id AVID) [][]byte {
 // connection to another host, that host's name, a single-host blob and
 // MsvAvFlags, each twice so that a client replacing only the first one
 // would still sign the second.
-func hostileChallenge(t *testing.T, nm []byte, keepTimestamp bool) []byte {
+func hostileChallenge(t testing.TB, nm []byte, keepTimestamp bool) []byte {
 	t.Helper()
 	genuine, err := NewAcceptor(testAcceptorConfig()).Challenge(nm)
 	if err != nil {
