@@ -29,16 +29,8 @@ func startPre2008Sim(t *testing.T) string {
 	if err := os.WriteFile(filepath.Join(dir, "scenarios", "pre2008.json"), []byte(sc), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	sim, err := simulator.New(simulator.Options{FS: os.DirFS(dir), Scenario: "pre2008.json"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	endpoint, err := sim.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sim.Close() })
-	return hostOf(endpoint)
+	_, host := startSimWith(t, simulator.Options{FS: os.DirFS(dir), Scenario: "pre2008.json"})
+	return host
 }
 
 // TestNTLMWithoutTimestamp: an NTLM challenge without timestamp, which

@@ -6,10 +6,10 @@ import (
 	"testing"
 )
 
-// downgradedChallenge is what a man in the middle makes of a genuine
-// CHALLENGE_MESSAGE: some flags cleared and, with them, the timestamp
-// removed so that the client would send no MIC over the flags.
-func downgradedChallenge(t *testing.T, nm []byte, strip NegotiateFlags) []byte {
+// tamperedChallenge is what a man in the middle makes of a genuine
+// CHALLENGE_MESSAGE answering nm: tamper changes it, and the timestamp is
+// removed unless keepTimestamp, so that the client would send no MIC.
+func tamperedChallenge(t testing.TB, nm []byte, keepTimestamp bool, tamper func(*ChallengeMessage)) []byte {
 	t.Helper()
 	genuine, err := NewAcceptor(testAcceptorConfig()).Challenge(nm)
 	if err != nil {
@@ -19,19 +19,25 @@ func downgradedChallenge(t *testing.T, nm []byte, strip NegotiateFlags) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cm.Flags &^= strip
 	var pairs AVPairs
 	for _, p := range cm.TargetInfo {
-		if p.ID != AvTimestamp {
+		if p.ID != AvTimestamp || keepTimestamp {
 			pairs = append(pairs, p)
 		}
 	}
 	cm.TargetInfo = pairs
+	tamper(cm)
 	out, err := cm.Marshal()
 	if err != nil {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// downgradedChallenge has some flags cleared and no timestamp.
+func downgradedChallenge(t *testing.T, nm []byte, strip NegotiateFlags) []byte {
+	t.Helper()
+	return tamperedChallenge(t, nm, false, func(cm *ChallengeMessage) { cm.Flags &^= strip })
 }
 
 func TestClientRefusesDowngradedChallenge(t *testing.T) {
@@ -141,6 +147,22 @@ func legacyAuthenticate(t *testing.T, nm, challenge []byte, flags NegotiateFlags
 	return out
 }
 
+// acceptLegacy runs an acceptor with cfg against legacyAuthenticate.
+func acceptLegacy(t *testing.T, cfg AcceptorConfig, flags NegotiateFlags, mic bool) error {
+	t.Helper()
+	a := NewAcceptor(cfg)
+	nm, err := NewClient(ClientConfig{}).Negotiate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cm, err := a.Challenge(nm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = a.Accept(legacyAuthenticate(t, nm, cm, flags, mic), users)
+	return err
+}
+
 func TestAcceptorRefusesDowngradedAuthenticate(t *testing.T) {
 	tests := []struct {
 		name     string
@@ -160,16 +182,7 @@ func TestAcceptorRefusesDowngradedAuthenticate(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := testAcceptorConfig()
 			cfg.SealingOptional = tc.optional
-			a := NewAcceptor(cfg)
-			nm, err := NewClient(ClientConfig{}).Negotiate()
-			if err != nil {
-				t.Fatal(err)
-			}
-			cm, err := a.Challenge(nm)
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, _, err = a.Accept(legacyAuthenticate(t, nm, cm, clientFlags&^tc.strip, true), users)
+			err := acceptLegacy(t, cfg, clientFlags&^tc.strip, true)
 			if !tc.wantErr {
 				if err != nil {
 					t.Fatal(err)

@@ -40,35 +40,17 @@ func all(p AVPairs, id AVID) [][]byte {
 // would still sign the second.
 func hostileChallenge(t testing.TB, nm []byte, keepTimestamp bool) []byte {
 	t.Helper()
-	genuine, err := NewAcceptor(testAcceptorConfig()).Challenge(nm)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cm, err := ParseChallenge(genuine)
-	if err != nil {
-		t.Fatal(err)
-	}
 	relayCB := md5.Sum([]byte("tls-server-end-point:the relay's connection"))
-	var pairs AVPairs
-	for _, p := range cm.TargetInfo {
-		if p.ID != AvTimestamp || keepTimestamp {
-			pairs = append(pairs, p)
+	return tamperedChallenge(t, nm, keepTimestamp, func(cm *ChallengeMessage) {
+		for range 2 {
+			cm.TargetInfo = append(cm.TargetInfo,
+				AVPair{ID: AvChannelBindings, Value: relayCB[:]},
+				AVPair{ID: AvTargetName, Value: toUTF16("HTTP/victim-of-relay.corp.example")},
+				AVPair{ID: AvSingleHost, Value: bytes.Repeat([]byte{0xee}, 48)},
+				AVPair{ID: AvFlags, Value: binary.LittleEndian.AppendUint32(nil, AvFlagConstrained|AvFlagMICPresent|AvFlagUntrustedSPNSource)},
+			)
 		}
-	}
-	for range 2 {
-		pairs = append(pairs,
-			AVPair{ID: AvChannelBindings, Value: relayCB[:]},
-			AVPair{ID: AvTargetName, Value: toUTF16("HTTP/victim-of-relay.corp.example")},
-			AVPair{ID: AvSingleHost, Value: bytes.Repeat([]byte{0xee}, 48)},
-			AVPair{ID: AvFlags, Value: binary.LittleEndian.AppendUint32(nil, AvFlagConstrained|AvFlagMICPresent|AvFlagUntrustedSPNSource)},
-		)
-	}
-	cm.TargetInfo = pairs
-	out, err := cm.Marshal()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
+	})
 }
 
 // The client signs only security parameters of its own: channel bindings
@@ -175,16 +157,7 @@ func TestAcceptorRequiresMIC(t *testing.T) {
 		{"without MIC", false, ReasonMICMissing},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			a := NewAcceptor(testAcceptorConfig())
-			nm, err := NewClient(ClientConfig{}).Negotiate()
-			if err != nil {
-				t.Fatal(err)
-			}
-			cm, err := a.Challenge(nm)
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, _, err = a.Accept(legacyAuthenticate(t, nm, cm, clientFlags, tc.mic), users)
+			err := acceptLegacy(t, testAcceptorConfig(), clientFlags, tc.mic)
 			if tc.want == 0 {
 				if err != nil {
 					t.Fatal(err)
