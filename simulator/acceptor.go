@@ -100,6 +100,7 @@ func (s *Server) ntlmConfig() ntlm.AcceptorConfig {
 		NetBIOSComputer: computer,
 		DNSDomain:       dnsDomain,
 		DNSComputer:     host,
+		NoTimestamp:     s.sc.NTLMNoTimestamp,
 	}
 }
 

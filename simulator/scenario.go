@@ -39,6 +39,9 @@ type Scenario struct {
 	// match the served certificate over HTTPS; "Relaxed" (the default) and
 	// "None" do not check them.
 	CbtHardeningLevel string `json:"cbtHardeningLevel,omitempty"`
+	// NTLMNoTimestamp models a host older than Windows Server 2008, whose
+	// NTLM challenge carries no MsvAvTimestamp (so clients send no MIC).
+	NTLMNoTimestamp bool `json:"ntlmNoTimestamp,omitempty"`
 	// CertMappings map client certificates to users, as the entries of
 	// winrm/config/service/certmapping do.
 	CertMappings []CertMapping `json:"certMappings,omitempty"`

@@ -47,10 +47,16 @@ type NTLMAuth struct {
 	Password string
 	// Workstation is this client's NetBIOS name; may be empty.
 	Workstation string
-	// SPN, when set, is sent as the NTLM target name ("HTTP/host"), which
-	// a host with strict Extended Protection checks. Empty sends none, as
-	// pywinrm does.
+	// SPN is the NTLM target name (MsvAvTargetName), signed in the
+	// handshake so that it cannot be relayed to a service of another name;
+	// default "HTTP/<host of the URL>", as Windows clients send it.
 	SPN string
+	// AllowNoTimestamp accepts a server that sends no timestamp in its
+	// NTLM challenge, as only hosts older than Windows Server 2008 do.
+	// Without one nothing protects the handshake (no MIC), so anyone on the
+	// path can relay the login to another host; by default such a
+	// handshake fails with an *AuthError.
+	AllowNoTimestamp bool
 }
 
 // Scheme implements Authenticator.
@@ -68,12 +74,14 @@ func (a NTLMAuth) mechanism(context.Context) (newContext, error) {
 		return nil, errors.New("wsman: NTLM needs a user name")
 	}
 	domain, user := ntlm.SplitUserName(a.Username)
-	return func(_ context.Context, _ string, bindings *ntlm.ChannelBindings) (gss.Context, error) {
+	return func(_ context.Context, host string, bindings *ntlm.ChannelBindings) (gss.Context, error) {
 		return gss.NewNTLMInitiator(ntlm.ClientConfig{
 			User: user, Domain: domain, Password: a.Password,
-			Workstation:     a.Workstation,
-			TargetSPN:       a.SPN,
-			ChannelBindings: bindings,
+			Workstation:      a.Workstation,
+			Host:             host,
+			TargetSPN:        a.SPN,
+			ChannelBindings:  bindings,
+			AllowNoTimestamp: a.AllowNoTimestamp,
 		}), nil
 	}, nil
 }

@@ -53,7 +53,7 @@ func (a *app) authenticator(f *connFlags, mode string, https bool) (wsman.Authen
 		if err != nil {
 			return nil, err
 		}
-		return wsman.NTLMAuth{Username: user, Password: password, SPN: f.spn}, nil
+		return wsman.NTLMAuth{Username: user, Password: password, SPN: f.spn, AllowNoTimestamp: f.ntlmNoTimestamp}, nil
 	case authBasic:
 		user, password, err := a.credentials(f)
 		if err != nil {

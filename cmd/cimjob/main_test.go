@@ -27,7 +27,13 @@ const (
 // startSim starts a simulator with a scenario on loopback for one test.
 func startSim(t *testing.T, scenario string) (*simulator.Server, string) {
 	t.Helper()
-	sim, err := simulator.New(simulator.Options{Scenario: scenario})
+	return startSimWith(t, simulator.Options{Scenario: scenario})
+}
+
+// startSimWith starts a loopback simulator with opt for one test.
+func startSimWith(t *testing.T, opt simulator.Options) (*simulator.Server, string) {
+	t.Helper()
+	sim, err := simulator.New(opt)
 	if err != nil {
 		t.Fatal(err)
 	}

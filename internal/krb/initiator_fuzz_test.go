@@ -1,6 +1,7 @@
 package krb
 
 import (
+	"bytes"
 	"errors"
 	"testing"
 	"time"
@@ -92,4 +93,52 @@ func (i *Initiator) stepTwo(in []byte) ([]byte, bool, error) {
 		return nil, false, err
 	}
 	return i.Step(in)
+}
+
+// The initiator reads the acceptor's wrap tokens (the sealed replies) from
+// the network as well: no input may panic it, and none it accepts may be
+// accepted twice. Every iteration's initiator is established by the same
+// AP-REP (a fixed clock makes them identical), so the first seed, sealed by
+// the acceptor that sent it, verifies.
+func FuzzInitiatorUnseal(f *testing.F) {
+	o := newOffline(f, etypeID.AES256_CTS_HMAC_SHA1_96, "service-secret")
+	at := time.Now().Add(5 * time.Second)
+	cfg := InitiatorConfig{Now: func() time.Time { return at }}
+	tok, _, err := o.initiator(f, cfg).Step(nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	a := NewAcceptor(AcceptorConfig{Keytab: o.kt})
+	rep, _, err := a.Step(tok)
+	if err != nil {
+		f.Fatal(err)
+	}
+	established := func(t testing.TB) *Initiator {
+		i := o.initiator(t, cfg)
+		if _, done, err := i.stepTwo(rep); err != nil || !done {
+			t.Fatalf("AP-REP does not verify: %v", err)
+		}
+		return i
+	}
+	for n, plain := range [][]byte{[]byte("<s:Envelope>reply</s:Envelope>"), {}, bytes.Repeat([]byte("<reply/>"), 100)} {
+		sig, sealed, err := a.Seal(plain)
+		if err != nil {
+			f.Fatal(err)
+		}
+		if n == 0 {
+			if _, err := established(f).Unseal(sig, sealed); err != nil {
+				f.Fatalf("seed wrap token does not unseal: %v", err)
+			}
+		}
+		f.Add(sig, sealed)
+	}
+	f.Fuzz(func(t *testing.T, sig, sealed []byte) {
+		i := established(t)
+		if _, err := i.Unseal(sig, sealed); err != nil {
+			return
+		}
+		if _, err := i.Unseal(sig, sealed); err == nil {
+			t.Fatal("a wrap token was accepted twice")
+		}
+	})
 }

@@ -19,6 +19,11 @@ type AcceptorConfig struct {
 	// seals (HTTPS, TLS protecting the messages). By default such an
 	// AUTHENTICATE_MESSAGE is refused with a *DowngradeError.
 	SealingOptional bool
+	// NoTimestamp leaves MsvAvTimestamp out of the challenge, as servers
+	// older than Windows Server 2008 do; clients then send no MIC and none
+	// is required. Only to model such a server in tests: a Client refuses
+	// its challenge unless ClientConfig.AllowNoTimestamp.
+	NoTimestamp bool
 	// ChannelBindings, when set, must match the client's
 	// MsvAvChannelBindings (EPA "required"); when nil they are not checked.
 	ChannelBindings *ChannelBindings
@@ -58,7 +63,7 @@ const acceptorOffers = FlagSign | FlagSeal | FlagAlwaysSign | FlagExtendedSessio
 
 // Challenge parses the client's NEGOTIATE_MESSAGE and returns the
 // CHALLENGE_MESSAGE, with a fresh server challenge and MsvAvTimestamp (so
-// that clients send a MIC).
+// that clients send a MIC) unless the config says NoTimestamp.
 func (a *Acceptor) Challenge(negotiate []byte) ([]byte, error) {
 	if a.cm != nil {
 		return nil, &ProtocolError{Reason: "Challenge called twice on one handshake"}
@@ -83,8 +88,10 @@ func (a *Acceptor) Challenge(negotiate []byte) ([]byte, error) {
 			{ID: AvNbComputerName, Value: toUTF16(a.cfg.NetBIOSComputer)},
 			{ID: AvDNSDomainName, Value: toUTF16(a.cfg.DNSDomain)},
 			{ID: AvDNSComputerName, Value: toUTF16(a.cfg.DNSComputer)},
-			{ID: AvTimestamp, Value: Filetime(a.cfg.Now())},
 		},
+	}
+	if !a.cfg.NoTimestamp {
+		cm.TargetInfo = append(cm.TargetInfo, AVPair{ID: AvTimestamp, Value: Filetime(a.cfg.Now())})
 	}
 	if cm.Flags.Has(FlagVersion) {
 		cm.Version = a.cfg.Version
@@ -106,12 +113,12 @@ func (a *Acceptor) Challenge(negotiate []byte) ([]byte, error) {
 const ntlmv2MinResponse = 16 + 28 + 4
 
 // Accept verifies the client's AUTHENTICATE_MESSAGE: the NTLMv2 response
-// against the password lookup returns, the MIC when the client says it sent
-// one, and the channel bindings when the config requires them. A credential
-// failure is an *AuthError and a downgraded session (see
-// AcceptorConfig.SealingOptional) a *DowngradeError, both matching
-// ErrAuthenticationFailed under errors.Is; a malformed message is a
-// *FormatError.
+// against the password lookup returns, the MIC (which the challenge's
+// timestamp makes mandatory), and the channel bindings when the config
+// requires them. A credential failure is an *AuthError and a downgraded
+// session (see AcceptorConfig.SealingOptional) a *DowngradeError, both
+// matching ErrAuthenticationFailed under errors.Is; a malformed message is
+// a *FormatError.
 func (a *Acceptor) Accept(authenticate []byte, lookup LookupFunc) (*Session, Identity, error) {
 	if a.cm == nil {
 		return nil, Identity{}, &ProtocolError{Reason: "Accept called before Challenge"}
@@ -178,10 +185,17 @@ func (a *Acceptor) Accept(authenticate []byte, lookup LookupFunc) (*Session, Ide
 		}
 		exported = rc4k(sessionBaseKey, am.EncryptedRandomSessionKey)
 	}
-	if pairs.Flags()&AvFlagMICPresent != 0 {
-		if am.MIC == nil || !hmac.Equal(am.MIC, computeMIC(exported, a.negotiate, a.challenge, authenticate)) {
-			return fail(ReasonMICMismatch)
-		}
+	// After a challenge with a timestamp (see NoTimestamp) the client
+	// must send a MIC, as Windows requires: without it nothing shows that
+	// the messages (flags, TargetInfo) were not changed on the way, which
+	// is how a relay strips the timestamp from a genuine challenge.
+	_, stamped := a.cm.TargetInfo.Timestamp()
+	micFlag := pairs.Flags()&AvFlagMICPresent != 0
+	switch {
+	case (stamped || micFlag) && (!micFlag || am.MIC == nil):
+		return fail(ReasonMICMissing)
+	case micFlag && !hmac.Equal(am.MIC, computeMIC(exported, a.negotiate, a.challenge, authenticate)):
+		return fail(ReasonMICMismatch)
 	}
 	return newSession(flags, exported, false), id, nil
 }

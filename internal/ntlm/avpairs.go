@@ -149,19 +149,6 @@ func (p AVPairs) Timestamp() ([]byte, bool) {
 	return v, true
 }
 
-// with returns a copy of p in which id has the given value, replacing the
-// first pair with that ID or appending one.
-func (p AVPairs) with(id AVID, value []byte) AVPairs {
-	out := append(AVPairs(nil), p...)
-	for i := range out {
-		if out[i].ID == id {
-			out[i].Value = value
-			return out
-		}
-	}
-	return append(out, AVPair{ID: id, Value: value})
-}
-
 // filetimeEpoch is 1601-01-01, the FILETIME epoch.
 var filetimeEpoch = time.Date(1601, 1, 1, 0, 0, 0, 0, time.UTC)
 

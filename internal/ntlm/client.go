@@ -15,14 +15,43 @@ type ClientConfig struct {
 	User, Domain, Password string
 	// Workstation is the client's NetBIOS name; may be empty.
 	Workstation string
-	// TargetSPN, when set, is sent as MsvAvTargetName (e.g. "HTTP/host").
+	// Host is the name or address of the target; the target name sent in
+	// MsvAvTargetName is "HTTP/<Host>" unless TargetSPN is set.
+	Host string
+	// TargetSPN, when set, is the target name sent in MsvAvTargetName
+	// instead of "HTTP/<Host>" (e.g. "HTTP/hv01.corp.example").
 	TargetSPN string
 	// ChannelBindings, when set, are hashed into MsvAvChannelBindings (EPA
-	// over HTTPS, see TLSServerEndPoint).
+	// over HTTPS, see TLSServerEndPoint); when nil, MsvAvChannelBindings is
+	// all zeros, as Windows sends it outside TLS.
 	ChannelBindings *ChannelBindings
-	Version         *Version
-	Rand            io.Reader
-	Now             func() time.Time
+	// AllowNoTimestamp accepts a CHALLENGE_MESSAGE without MsvAvTimestamp,
+	// as only servers older than Windows Server 2008 send. Without a
+	// timestamp the client sends no MIC, so nothing protects the flags and
+	// TargetInfo of the exchange: an attacker on the path can strip the
+	// timestamp and relay the login. By default such a challenge is refused
+	// with a *NoTimestampError.
+	AllowNoTimestamp bool
+	Version          *Version
+	Rand             io.Reader
+	Now              func() time.Time
+
+	// specExample, for the MS-NLMP 4.2.4 test vectors only, signs the
+	// server's TargetInfo as it came, adding no pair of the client's own,
+	// as the specification's example does.
+	specExample bool
+}
+
+// TargetName is the name the client sends in MsvAvTargetName: TargetSPN,
+// else "HTTP/<Host>", else "" when neither is known.
+func (cfg ClientConfig) TargetName() string {
+	switch {
+	case cfg.TargetSPN != "":
+		return cfg.TargetSPN
+	case cfg.Host != "":
+		return "HTTP/" + cfg.Host
+	}
+	return ""
 }
 
 // Client is the initiator side of one NTLM handshake (one connection).
@@ -110,21 +139,17 @@ func (c *Client) Authenticate(challenge []byte) ([]byte, *Session, error) {
 	if _, err := io.ReadFull(c.cfg.Rand, clientChallenge[:]); err != nil {
 		return nil, nil, fmt.Errorf("ntlm: client challenge: %w", err)
 	}
-	pairs := cm.TargetInfo
-	timestamp, serverTime := pairs.Timestamp()
-	if serverTime {
-		// With a server timestamp the client must send a MIC and say so.
-		pairs = pairs.with(AvFlags, binary.LittleEndian.AppendUint32(nil, pairs.Flags()|AvFlagMICPresent))
-	} else {
+	timestamp, serverTime := cm.TargetInfo.Timestamp()
+	if !serverTime {
+		if !c.cfg.AllowNoTimestamp {
+			return nil, nil, &NoTimestampError{}
+		}
 		timestamp = Filetime(c.cfg.Now())
 	}
-	if c.cfg.ChannelBindings != nil {
-		pairs = pairs.with(AvChannelBindings, c.cfg.ChannelBindings.Hash())
+	pairs := cm.TargetInfo
+	if !c.cfg.specExample {
+		pairs = c.clientPairs(cm.TargetInfo, serverTime)
 	}
-	if c.cfg.TargetSPN != "" {
-		pairs = pairs.with(AvTargetName, toUTF16(c.cfg.TargetSPN))
-	}
-
 	key := ntowfV2(c.cfg.Password, c.cfg.User, c.cfg.Domain)
 	nt, sessionBaseKey := ntlmv2Response(key, cm.ServerChallenge[:], ntlmv2Temp(timestamp, clientChallenge[:], pairs))
 	lm := make([]byte, 24) // MS-NLMP 3.1.5.1.2: Z(24) when the server sent a timestamp
@@ -165,4 +190,44 @@ func (c *Client) Authenticate(challenge []byte) ([]byte, *Session, error) {
 		copy(out[micOffset:], computeMIC(exported, c.negotiate, challenge, out))
 	}
 	return out, newSession(flags, exported, true), nil
+}
+
+// zeroBindings is MsvAvChannelBindings without channel bindings: Windows
+// sends 16 zero bytes rather than leaving the pair out.
+var zeroBindings = make([]byte, 16)
+
+// clientPairs is the TargetInfo the client signs in its NTLMv2 response:
+// the server's pairs that only name it (computer and domain names, the
+// timestamp), then the client's own security parameters in the order
+// Windows sends them: MsvAvFlags, MsvAvChannelBindings, MsvAvTargetName.
+// Whatever the server sent for those, or for MsvAvSingleHost, is dropped:
+// signing a value the server chose would let a relay choose it (the channel
+// bindings of its own TLS connection to another host, another target
+// name). Of the server's MsvAvFlags only "constrained" (0x1), which is the
+// server's to say, is kept.
+func (c *Client) clientPairs(server AVPairs, mic bool) AVPairs {
+	out := make(AVPairs, 0, len(server)+3)
+	for _, p := range server {
+		switch p.ID {
+		case AvFlags, AvChannelBindings, AvTargetName, AvSingleHost:
+			continue
+		}
+		out = append(out, p)
+	}
+	flags := server.Flags() & AvFlagConstrained
+	if mic {
+		flags |= AvFlagMICPresent
+	}
+	if flags != 0 {
+		out = append(out, AVPair{ID: AvFlags, Value: binary.LittleEndian.AppendUint32(nil, flags)})
+	}
+	cb := zeroBindings
+	if c.cfg.ChannelBindings != nil {
+		cb = c.cfg.ChannelBindings.Hash()
+	}
+	out = append(out, AVPair{ID: AvChannelBindings, Value: cb})
+	if name := c.cfg.TargetName(); name != "" {
+		out = append(out, AVPair{ID: AvTargetName, Value: toUTF16(name)})
+	}
+	return out
 }

@@ -19,6 +19,13 @@
 // for concurrent use only in the sense that its state is locked; callers must
 // still serialise messages per direction to keep the order.
 //
+// A Client never signs a security parameter the server chose: of the
+// server's TargetInfo it keeps the names and the timestamp and adds its own
+// channel bindings and target name, so that a host reached over plain HTTP
+// cannot relay the login to another. It refuses a challenge without
+// timestamp (so without a MIC over the exchange) unless told the server is
+// that old, and an Acceptor requires the MIC its timestamp calls for.
+//
 // Only NTLMv2 is implemented. NTLMv1, LM and sessions without extended
 // session security are refused with typed errors rather than negotiated,
 // because Windows hosts configured by default never need them.

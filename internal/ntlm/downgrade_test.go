@@ -6,10 +6,10 @@ import (
 	"testing"
 )
 
-// downgradedChallenge is what a man in the middle makes of a genuine
-// CHALLENGE_MESSAGE: some flags cleared and, with them, the timestamp
-// removed so that the client sends no MIC over the flags.
-func downgradedChallenge(t *testing.T, nm []byte, strip NegotiateFlags) []byte {
+// tamperedChallenge is what a man in the middle makes of a genuine
+// CHALLENGE_MESSAGE answering nm: tamper changes it, and the timestamp is
+// removed unless keepTimestamp, so that the client would send no MIC.
+func tamperedChallenge(t testing.TB, nm []byte, keepTimestamp bool, tamper func(*ChallengeMessage)) []byte {
 	t.Helper()
 	genuine, err := NewAcceptor(testAcceptorConfig()).Challenge(nm)
 	if err != nil {
@@ -19,19 +19,25 @@ func downgradedChallenge(t *testing.T, nm []byte, strip NegotiateFlags) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cm.Flags &^= strip
 	var pairs AVPairs
 	for _, p := range cm.TargetInfo {
-		if p.ID != AvTimestamp {
+		if p.ID != AvTimestamp || keepTimestamp {
 			pairs = append(pairs, p)
 		}
 	}
 	cm.TargetInfo = pairs
+	tamper(cm)
 	out, err := cm.Marshal()
 	if err != nil {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// downgradedChallenge has some flags cleared and no timestamp.
+func downgradedChallenge(t *testing.T, nm []byte, strip NegotiateFlags) []byte {
+	t.Helper()
+	return tamperedChallenge(t, nm, false, func(cm *ChallengeMessage) { cm.Flags &^= strip })
 }
 
 func TestClientRefusesDowngradedChallenge(t *testing.T) {
@@ -65,43 +71,96 @@ func TestClientRefusesDowngradedChallenge(t *testing.T) {
 	}
 }
 
-func TestClientAcceptsFullChallengeWithoutTimestamp(t *testing.T) {
-	// The check is on flags, not on the MIC: an older server that sends no
-	// timestamp but grants everything is still served.
-	c := NewClient(ClientConfig{User: "alice", Domain: "CORP", Password: "S3cret!pässword"})
-	nm, err := c.Negotiate()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := c.Authenticate(downgradedChallenge(t, nm, 0)); err != nil {
-		t.Fatal(err)
+func TestClientChallengeWithoutTimestamp(t *testing.T) {
+	// Without a timestamp there is no MIC: refused unless the caller allows
+	// a legacy server, and then only on flags.
+	for _, allow := range []bool{false, true} {
+		c := NewClient(ClientConfig{User: "alice", Domain: "CORP", Password: "S3cret!pässword", AllowNoTimestamp: allow})
+		nm, err := c.Negotiate()
+		if err != nil {
+			t.Fatal(err)
+		}
+		am, sess, err := c.Authenticate(downgradedChallenge(t, nm, 0))
+		if allow {
+			if err != nil {
+				t.Fatalf("AllowNoTimestamp: %v", err)
+			}
+			m, err := ParseAuthenticate(am)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if pairs := signedPairs(t, m); pairs.Flags()&AvFlagMICPresent != 0 {
+				t.Error("MsvAvFlags says MIC present, but there was no timestamp to send one for")
+			}
+			continue
+		}
+		var nte *NoTimestampError
+		if !errors.As(err, &nte) {
+			t.Fatalf("err = %v, want a *NoTimestampError", err)
+		}
+		if am != nil || sess != nil {
+			t.Fatal("a refused challenge still produced an AUTHENTICATE_MESSAGE or a session")
+		}
 	}
 }
 
-// legacyAuthenticate answers challenge as a client that asks only for
-// flags and ignores the server's timestamp (so sends no MIC) would.
-func legacyAuthenticate(t *testing.T, challenge []byte, flags NegotiateFlags) []byte {
+// legacyAuthenticate answers challenge with the given flags as a client
+// written apart from this one would; with mic it announces and sends a MIC
+// (over nm, challenge and itself), without it it ignores the server's
+// timestamp and sends none.
+func legacyAuthenticate(t *testing.T, nm, challenge []byte, flags NegotiateFlags, mic bool) []byte {
 	t.Helper()
 	cm, err := ParseChallenge(challenge)
 	if err != nil {
 		t.Fatal(err)
 	}
+	pairs := cm.TargetInfo
+	if mic {
+		pairs = append(append(AVPairs(nil), pairs...), AVPair{ID: AvFlags, Value: []byte{byte(AvFlagMICPresent), 0, 0, 0}})
+	}
 	key := ntowfV2("S3cret!pässword", "alice", "CORP")
 	clientChallenge := bytes.Repeat([]byte{7}, 8)
-	nt, sessionBaseKey := ntlmv2Response(key, cm.ServerChallenge[:], ntlmv2Temp(Filetime(vecTime()), clientChallenge, cm.TargetInfo))
+	nt, sessionBaseKey := ntlmv2Response(key, cm.ServerChallenge[:], ntlmv2Temp(Filetime(vecTime()), clientChallenge, pairs))
+	exported := bytes.Repeat([]byte{9}, 16)
 	am := &AuthenticateMessage{
 		Flags:                     flags & cm.Flags,
 		LmChallengeResponse:       lmv2Response(key, cm.ServerChallenge[:], clientChallenge),
 		NtChallengeResponse:       nt,
 		Domain:                    "CORP",
 		User:                      "alice",
-		EncryptedRandomSessionKey: rc4k(sessionBaseKey, bytes.Repeat([]byte{9}, 16)),
+		EncryptedRandomSessionKey: rc4k(sessionBaseKey, exported),
+	}
+	if mic {
+		am.Version = &DefaultVersion
+		am.MIC = make([]byte, micSize)
 	}
 	out, err := am.Marshal()
 	if err != nil {
 		t.Fatal(err)
 	}
+	if mic {
+		if !am.Flags.Has(FlagKeyExchange) {
+			exported = sessionBaseKey
+		}
+		copy(out[micOffset:], computeMIC(exported, nm, challenge, out))
+	}
 	return out
+}
+
+// acceptLegacy runs an acceptor with cfg against legacyAuthenticate.
+func acceptLegacy(t *testing.T, cfg AcceptorConfig, flags NegotiateFlags, mic bool) error {
+	t.Helper()
+	a := NewAcceptor(cfg)
+	nm, err := NewClient(ClientConfig{}).Negotiate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cm, err := a.Challenge(nm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = a.Accept(legacyAuthenticate(t, nm, cm, flags, mic), users)
+	return err
 }
 
 func TestAcceptorRefusesDowngradedAuthenticate(t *testing.T) {
@@ -123,16 +182,7 @@ func TestAcceptorRefusesDowngradedAuthenticate(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := testAcceptorConfig()
 			cfg.SealingOptional = tc.optional
-			a := NewAcceptor(cfg)
-			nm, err := NewClient(ClientConfig{}).Negotiate()
-			if err != nil {
-				t.Fatal(err)
-			}
-			cm, err := a.Challenge(nm)
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, _, err = a.Accept(legacyAuthenticate(t, cm, clientFlags&^tc.strip), users)
+			err := acceptLegacy(t, cfg, clientFlags&^tc.strip, true)
 			if !tc.wantErr {
 				if err != nil {
 					t.Fatal(err)

@@ -29,6 +29,17 @@ type ProtocolError struct {
 
 func (e *ProtocolError) Error() string { return "ntlm: " + e.Reason }
 
+// NoTimestampError reports a CHALLENGE_MESSAGE without MsvAvTimestamp,
+// which a Client refuses unless ClientConfig.AllowNoTimestamp is set. Every
+// Windows since Server 2008 sends one; without it the client sends no MIC,
+// so an attacker on the path who strips it can change the challenge
+// unnoticed and relay the login to another host.
+type NoTimestampError struct{}
+
+func (e *NoTimestampError) Error() string {
+	return "ntlm: the server's challenge has no timestamp, so nothing (no MIC) would protect the handshake against tampering or a relay; refused: allow it (cimjob --ntlm-allow-no-timestamp, wsman.NTLMAuth.AllowNoTimestamp) only for a host known to be older than Windows Server 2008"
+}
+
 // AuthFailure says why an acceptor refused an AUTHENTICATE_MESSAGE.
 type AuthFailure int
 
@@ -41,6 +52,7 @@ const (
 	ReasonNTLMv1
 	ReasonMICMismatch
 	ReasonChannelBindings
+	ReasonMICMissing
 )
 
 func (r AuthFailure) String() string {
@@ -57,6 +69,8 @@ func (r AuthFailure) String() string {
 		return "message integrity code (MIC) does not verify"
 	case ReasonChannelBindings:
 		return "channel bindings missing or do not match"
+	case ReasonMICMissing:
+		return "no message integrity code (MIC), which the challenge's timestamp requires"
 	}
 	return fmt.Sprintf("AuthFailure(%d)", int(r))
 }
