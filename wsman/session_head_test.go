@@ -1,45 +1,21 @@
 package wsman
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"io"
-	"net"
-	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
 )
 
-// exchangeCut runs one sessConn.exchange against a peer that reads the
-// request, writes reply and then either closes the connection (hangUp) or
-// stays silent until the test ends.
+// exchangeCut runs one exchange whose reply stalls or hangs up after reply.
 func exchangeCut(t *testing.T, reply string, hangUp bool) error {
 	t.Helper()
-	client, server := net.Pipe()
-	done := make(chan struct{})
-	t.Cleanup(func() { close(done); client.Close(); server.Close() })
-	go func() {
-		req, err := http.ReadRequest(bufio.NewReader(server))
-		if err != nil {
-			return
-		}
-		io.Copy(io.Discard, req.Body)
-		io.WriteString(server, reply)
-		if hangUp {
-			server.Close()
-			return
-		}
-		<-done
-	}()
-	c := newSessConn(&dialed{conn: client})
-	u, _ := url.Parse("http://h/wsman")
 	// The deadline only ends a reply that stalls; nothing is timed.
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
-	_, err := c.exchange(ctx, u, http.Header{}, []byte("<env/>"), 1<<20)
+	_, err := exchangePeer(t, ctx, reply, hangUp, 1<<20)
 	return err
 }
 
