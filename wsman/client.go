@@ -102,6 +102,9 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 	if err != nil {
 		return nil, err
 	}
+	if r.Idempotent {
+		ctx = withIdempotent(ctx)
+	}
 	body, status, err := c.roundTrip(ctx, env)
 	if err != nil {
 		// A SOAP fault may come with any status (Windows uses 400 too).
@@ -232,9 +235,21 @@ func (c *Client) Get(ctx context.Context, resourceURI string, selectors ...Selec
 	return inst, nil
 }
 
-// Invoke calls a method and returns its output element.
+// Invoke calls a method and returns its output element. The request is
+// not idempotent: for a method that changes nothing, use InvokeRequest
+// with Request.Idempotent set.
 func (c *Client) Invoke(ctx context.Context, resourceURI, method string, selectors []Selector, params []Param) (*Output, error) {
-	resp, err := c.Do(ctx, NewInvoke(resourceURI, method, selectors, params))
+	return c.InvokeRequest(ctx, NewInvoke(resourceURI, method, selectors, params))
+}
+
+// InvokeRequest sends r, made by NewInvoke, and returns the method's
+// output element.
+func (c *Client) InvokeRequest(ctx context.Context, r *Request) (*Output, error) {
+	if r.method == "" {
+		return nil, errors.New("wsman: InvokeRequest needs a request made by NewInvoke")
+	}
+	method := r.method
+	resp, err := c.Do(ctx, r)
 	if err != nil {
 		return nil, err
 	}

@@ -51,8 +51,17 @@ type Request struct {
 	ResourceURI string
 	Selectors   []Selector
 	Options     []Option
-	// body is set by the constructors.
-	body bodyWriter
+	// Idempotent says the request may be sent again after it may have
+	// reached the service: after a busy status (503, 429) or a dropped
+	// context (401) that is not sealed, or a reply that never came.
+	// Without it the transports send it once and report such a failure
+	// as a *MayHaveRunError. NewIdentify, NewGet, NewEnumerate and NewPull
+	// set it; NewInvoke and NewRelease do not: set it on an Invoke only
+	// for a method that changes nothing, such as a job's GetError.
+	Idempotent bool
+	// body is set by the constructors; method by NewInvoke.
+	body   bodyWriter
+	method string
 }
 
 // Headers are the per-message values the Client fills in.
@@ -84,25 +93,27 @@ type bodyWriter func(body *etree.Element)
 // header and a wsmid:Identify body, with no Action or ResourceURI, so the
 // reply carries no RelatesTo either.
 func NewIdentify() *Request {
-	return &Request{body: func(b *etree.Element) {
+	return &Request{Idempotent: true, body: func(b *etree.Element) {
 		b.CreateElement("wsmid:Identify").CreateAttr("xmlns:wsmid", NSIdentity)
 	}}
 }
 
 // NewGet returns a WS-Transfer Get of one instance.
 func NewGet(resourceURI string, selectors ...Selector) *Request {
-	return &Request{Action: ActionGet, ResourceURI: resourceURI, Selectors: selectors}
+	return &Request{Action: ActionGet, ResourceURI: resourceURI, Selectors: selectors, Idempotent: true}
 }
 
 // NewInvoke returns a request to invoke method on the instance the selectors
 // name; Action is resourceURI + "/" + method and the body is
 // <p:method_INPUT xmlns:p="resourceURI"> with params as children.
-// A Param with no Values and not Null is omitted.
+// A Param with no Values and not Null is omitted. The request is not
+// Idempotent unless the caller sets it.
 func NewInvoke(resourceURI, method string, selectors []Selector, params []Param) *Request {
 	return &Request{
 		Action:      resourceURI + "/" + method,
 		ResourceURI: resourceURI,
 		Selectors:   selectors,
+		method:      method,
 		body: func(b *etree.Element) {
 			// The MS header prefix "p" is shadowed here on purpose: this is
 			// the form Windows itself sends and documents.
@@ -126,6 +137,7 @@ func NewEnumerate(resourceURI string, opt EnumerateOptions) *Request {
 	return &Request{
 		Action:      ActionEnumerate,
 		ResourceURI: resourceURI,
+		Idempotent:  true,
 		body: func(b *etree.Element) {
 			en := b.CreateElement("n:Enumerate")
 			if opt.Filter != "" {
@@ -154,6 +166,7 @@ func NewPull(resourceURI, enumerationContext string, maxElements int) *Request {
 	return &Request{
 		Action:      ActionPull,
 		ResourceURI: resourceURI,
+		Idempotent:  true,
 		body: func(b *etree.Element) {
 			p := b.CreateElement("n:Pull")
 			p.CreateElement("n:EnumerationContext").SetText(enumerationContext)

@@ -90,9 +90,11 @@ type HTTPConfig struct {
 	// MaxBodySize caps each reply body; 0 means DefaultMaxBodySize, and
 	// more than MaxBodySizeLimit is an error.
 	MaxBodySize int64
-	// Retries is how many times a request that failed to connect, or got 503
-	// or 429, is tried again. Faults and 401 are never retried. 0 means
-	// DefaultRetries; a negative value turns retries off.
+	// Retries is how many times a request that failed to connect is tried
+	// again, and one marked idempotent (Request.Idempotent) that got 503 or
+	// 429 or no reply; a request not so marked is never sent again once it
+	// may have reached the service. Faults and 401 are never retried. 0
+	// means DefaultRetries; a negative value turns retries off.
 	Retries int
 	// RetryWaitMin and RetryWaitMax bound the backoff between tries
 	// (0 means DefaultRetryWaitMin / DefaultRetryWaitMax). A Retry-After
@@ -122,7 +124,10 @@ type HTTPConfig struct {
 }
 
 // HTTPTransport is the Transport over HTTP(S), built on go-retryablehttp.
-// It is safe for concurrent use.
+// It retries by the same rule as SessionTransport: a request not marked
+// idempotent (Request.Idempotent) is never sent again once it may have
+// reached the service, and such a failure is a *MayHaveRunError. It is
+// safe for concurrent use.
 type HTTPTransport struct {
 	cfg     HTTPConfig
 	url     string
@@ -295,7 +300,7 @@ func (t *HTTPTransport) RoundTrip(ctx context.Context, envelope []byte) ([]byte,
 func (t *HTTPTransport) RoundTripStatus(ctx context.Context, envelope []byte) ([]byte, int, error) {
 	ctx, cancel := withCallDeadline(ctx, t.cfg.CallTimeout)
 	defer cancel()
-	ctx, _ = withAttemptTrace(ctx)
+	ctx, attempt := withAttemptTrace(ctx)
 	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodPost, t.url, envelope)
 	if err != nil {
 		return nil, 0, &TransportError{Op: "send", URL: t.url, Err: err}
@@ -312,7 +317,11 @@ func (t *HTTPTransport) RoundTripStatus(ctx context.Context, envelope []byte) ([
 		if resp != nil && resp.Body != nil {
 			resp.Body.Close()
 		}
-		return nil, 0, t.transportError("send", err)
+		err = t.transportError("send", err)
+		if retryableConnError(ctx, err) && !mayResend(ctx, attempt.wrote.Load()) {
+			err = &MayHaveRunError{Err: err}
+		}
+		return nil, 0, err
 	}
 	defer resp.Body.Close()
 	body, err := t.readBody(resp)
@@ -323,7 +332,11 @@ func (t *HTTPTransport) RoundTripStatus(ctx context.Context, envelope []byte) ([
 	if t.cfg.Auth != nil {
 		scheme = t.cfg.Auth.Scheme()
 	}
-	return classifyReply(t.url, scheme, resp, body)
+	body, status, err := classifyReply(t.url, scheme, resp, body)
+	if isBusy(status) && !mayResend(ctx, true) {
+		err = &MayHaveRunError{Err: err}
+	}
+	return body, status, err
 }
 
 // withCallDeadline gives ctx the deadline d from now when it has none, so

@@ -190,7 +190,9 @@ func TestHTTPTransportRetries(t *testing.T) {
 				w.Write(fault)
 			}))
 			defer srv.Close()
-			body, status, err := newTransport(t, fastConfig(srv.URL)).RoundTripStatus(context.Background(), []byte("<env/>"))
+			// Idempotent: a busy status is retried only then.
+			ctx := withIdempotent(context.Background())
+			body, status, err := newTransport(t, fastConfig(srv.URL)).RoundTripStatus(ctx, []byte("<env/>"))
 			tt.check(t, body, status, err)
 			if n.Load() != tt.wantCalls {
 				t.Errorf("server saw %d requests, want %d", n.Load(), tt.wantCalls)
@@ -199,17 +201,24 @@ func TestHTTPTransportRetries(t *testing.T) {
 	}
 }
 
-func TestHTTPTransportConnectionRefusedRetried(t *testing.T) {
+// refusedAddr returns a loopback address where nothing listens.
+func refusedAddr(t *testing.T) string {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	addr := ln.Addr().String()
-	ln.Close() // nothing listens here now
+	ln.Close()
+	return addr
+}
+
+func TestHTTPTransportConnectionRefusedRetried(t *testing.T) {
+	addr := refusedAddr(t)
 	var log bytes.Buffer
 	cfg := fastConfig("http://" + addr + "/wsman")
 	cfg.Debug = &log
-	_, err = newTransport(t, cfg).RoundTrip(context.Background(), []byte("<env/>"))
+	_, err := newTransport(t, cfg).RoundTrip(context.Background(), []byte("<env/>"))
 	var te *TransportError
 	if !errors.As(err, &te) || te.Op != "dial" || !errors.Is(err, syscall.ECONNREFUSED) {
 		t.Fatalf("err = %v, want a dial *TransportError wrapping ECONNREFUSED", err)
@@ -508,6 +517,9 @@ func TestCheckRetry(t *testing.T) {
 	cancel()
 	wroteCtx, st := withAttemptTrace(context.Background())
 	st.wrote.Store(true)
+	idem := withIdempotent(context.Background())
+	wroteIdem, st := withAttemptTrace(idem)
+	st.wrote.Store(true)
 	resp := func(code int) *http.Response { return &http.Response{StatusCode: code} }
 	tests := []struct {
 		name string
@@ -516,8 +528,10 @@ func TestCheckRetry(t *testing.T) {
 		err  error
 		want bool
 	}{
-		{"503", context.Background(), resp(503), nil, true},
-		{"429", context.Background(), resp(429), nil, true},
+		{"503", idem, resp(503), nil, true},
+		{"429", idem, resp(429), nil, true},
+		{"503, not idempotent", context.Background(), resp(503), nil, false},
+		{"429, not idempotent", context.Background(), resp(429), nil, false},
 		{"500", context.Background(), resp(500), nil, false},
 		{"401", context.Background(), resp(401), nil, false},
 		{"200", context.Background(), resp(200), nil, false},
@@ -529,6 +543,8 @@ func TestCheckRetry(t *testing.T) {
 		{"EOF before write", context.Background(), nil, io.EOF, true},
 		{"EOF after write", wroteCtx, nil, io.EOF, false},
 		{"timeout after write", wroteCtx, nil, &net.OpError{Op: "read", Err: os.ErrDeadlineExceeded}, false},
+		{"reset after write, idempotent", wroteIdem, nil, &net.OpError{Op: "read", Err: syscall.ECONNRESET}, true},
+		{"refused, not idempotent", context.Background(), nil, &net.OpError{Op: "dial", Err: syscall.ECONNREFUSED}, true},
 		{"dns not found", context.Background(), nil, &net.DNSError{Err: "no such host", IsNotFound: true}, false},
 		{"bad certificate", context.Background(), nil, x509.UnknownAuthorityError{}, false},
 	}

@@ -14,12 +14,58 @@ import (
 	"time"
 )
 
-// checkRetry is the retry policy: try again only when nothing can have
-// reached the service (the connection was refused, or failed before the
-// request was written) or the service said it is busy (503, 429). Never a
-// fault (500), never a 401, never once the context is done: retrying a
-// method that changes state, after the service may have run it, could run
-// it twice.
+// idempotentKey marks a call's context as carrying an idempotent
+// request; the Client sets it from Request.Idempotent.
+type idempotentKey struct{}
+
+func withIdempotent(ctx context.Context) context.Context {
+	return context.WithValue(ctx, idempotentKey{}, true)
+}
+
+// isIdempotent reports whether the request of the call ctx carries may
+// be sent again after it may have reached the service.
+func isIdempotent(ctx context.Context) bool {
+	v, _ := ctx.Value(idempotentKey{}).(bool)
+	return v
+}
+
+// MayHaveRunError reports a call that failed after its request may have
+// reached the service, and that was not sent again, although the failure
+// would have been retried, because the request is not marked idempotent
+// (Request.Idempotent): the service may have run it, once. Err is the
+// failure: an *HTTPError (503, 429), an *AuthError (a 401 to a sealed
+// message) or a *TransportError (no reply).
+type MayHaveRunError struct {
+	Err error
+}
+
+func (e *MayHaveRunError) Unwrap() error { return e.Err }
+
+func (e *MayHaveRunError) Error() string {
+	return e.Err.Error() + "; not sent again, as the request may have run and is not marked idempotent"
+}
+
+// The retry rule, one for both transports. A failed attempt is made again
+// when nothing of the request can have reached the service (the
+// connection was refused, or failed before the request was written; over
+// plain HTTP a handshake leg carries no envelope) and another attempt can
+// help (retryableConnError). Once the request was written it goes again
+// only when it is idempotent (mayResend), whatever came back: a busy
+// status (503, 429) or a 401 to a sealed message is itself not sealed, so
+// anyone on the path can forge it after passing the request on, a
+// front end's 503 does not prove the service did not run it, and a reply
+// that never came may follow a run (RFC 9110 section 9.2.2: only
+// idempotent requests are retried automatically). Never after a fault, a
+// refusal of credentials, or once the call's context is done.
+
+// mayResend reports whether the request of the call ctx carries may be
+// sent again: always when it cannot have reached the service, otherwise
+// only when it is idempotent.
+func mayResend(ctx context.Context, reached bool) bool {
+	return !reached || isIdempotent(ctx)
+}
+
+// checkRetry is the retry rule for go-retryablehttp.
 func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	if ctx.Err() != nil {
 		return false, nil
@@ -27,23 +73,17 @@ func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, erro
 	if err != nil {
 		st, _ := ctx.Value(attemptKey{}).(*attemptState)
 		wrote := st != nil && st.wrote.Load()
-		return retryableConnError(ctx, err, wrote), nil
+		return retryableConnError(ctx, err) && mayResend(ctx, wrote), nil
 	}
-	switch resp.StatusCode {
-	case http.StatusServiceUnavailable, http.StatusTooManyRequests:
-		return true, nil
-	}
-	return false, nil
+	// A reply came: the request reached the service.
+	return isBusy(resp.StatusCode) && mayResend(ctx, true), nil
 }
 
-// retryableConnError is the one rule, for both transports, on whether a
-// failed connection is worth a fresh attempt. mayHaveRun says the request
-// was written, wholly, and no reply came: the service may have run it, so
-// it is never resent, whatever the failure. Otherwise a failure before or
-// while writing is retried, except once ctx is done and except for what
-// another attempt cannot change: a certificate, a name that does not
-// resolve, a proxy's refusal.
-func retryableConnError(ctx context.Context, err error, mayHaveRun bool) bool {
+// retryableConnError reports whether a connection that failed is worth a
+// fresh attempt, if the request may be resent (mayResend): not once ctx
+// is done, nor for what another attempt cannot change: a certificate, a
+// name that does not resolve, a proxy's refusal.
+func retryableConnError(ctx context.Context, err error) bool {
 	if ctx.Err() != nil {
 		return false
 	}
@@ -62,9 +102,7 @@ func retryableConnError(ctx context.Context, err error, mayHaveRun bool) bool {
 	case errors.As(err, &dnsErr):
 		return dnsErr.IsTemporary || dnsErr.IsTimeout
 	case errors.Is(err, syscall.ECONNREFUSED), errors.As(err, &netOp) && netOp.Op == "dial":
-		return true // no connection, so nothing was sent
-	case mayHaveRun:
-		return false
+		return true
 	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE),
 		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.As(err, &ne):
 		return true

@@ -12,9 +12,9 @@ import (
 	"testing"
 )
 
-// TestRetryableConnError holds both transports to one rule: a request that
-// may have run is never resent, whatever the failure; one that cannot
-// have reached the service is retried unless another attempt cannot help.
+// TestRetryableConnError holds both transports to one rule on which
+// failed connections are worth another attempt; whether the request may
+// go again at all is mayResend's (TestMayResend).
 func TestRetryableConnError(t *testing.T) {
 	live := context.Background()
 	done, cancel := context.WithCancel(context.Background())
@@ -23,32 +23,49 @@ func TestRetryableConnError(t *testing.T) {
 	reset := &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}
 	timeout := &net.OpError{Op: "read", Net: "tcp", Err: os.ErrDeadlineExceeded}
 	tests := []struct {
-		name                   string
-		ctx                    context.Context
-		err                    error
-		notWritten, mayHaveRun bool // the verdicts
+		name string
+		ctx  context.Context
+		err  error
+		want bool
 	}{
-		{"refused", live, refused, true, true},
-		{"reset", live, reset, true, false},
-		{"broken pipe", live, fmt.Errorf("write: %w", syscall.EPIPE), true, false},
-		{"EOF", live, io.EOF, true, false},
-		{"unexpected EOF", live, io.ErrUnexpectedEOF, true, false},
-		{"network timeout", live, timeout, true, false},
-		{"temporary DNS failure", live, &net.DNSError{Err: "server misbehaving", IsTemporary: true}, true, true},
-		{"unknown name", live, &net.DNSError{Err: "no such host", IsNotFound: true}, false, false},
-		{"untrusted certificate", live, x509.UnknownAuthorityError{}, false, false},
-		{"proxy refused", live, &ProxyError{Status: "407 Proxy Authentication Required"}, false, false},
-		{"context done", done, reset, false, false},
-		{"something else", live, errors.New("odd"), false, false},
+		{"refused", live, refused, true},
+		{"reset", live, reset, true},
+		{"broken pipe", live, fmt.Errorf("write: %w", syscall.EPIPE), true},
+		{"EOF", live, io.EOF, true},
+		{"unexpected EOF", live, io.ErrUnexpectedEOF, true},
+		{"network timeout", live, timeout, true},
+		{"temporary DNS failure", live, &net.DNSError{Err: "server misbehaving", IsTemporary: true}, true},
+		{"unknown name", live, &net.DNSError{Err: "no such host", IsNotFound: true}, false},
+		{"untrusted certificate", live, x509.UnknownAuthorityError{}, false},
+		{"proxy refused", live, &ProxyError{Status: "407 Proxy Authentication Required"}, false},
+		{"context done", done, reset, false},
+		{"something else", live, errors.New("odd"), false},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := retryableConnError(tc.ctx, tc.err, false); got != tc.notWritten {
-				t.Errorf("not written: retryable = %v, want %v", got, tc.notWritten)
-			}
-			if got := retryableConnError(tc.ctx, tc.err, true); got != tc.mayHaveRun {
-				t.Errorf("may have run: retryable = %v, want %v", got, tc.mayHaveRun)
-			}
-		})
+		if got := retryableConnError(tc.ctx, tc.err); got != tc.want {
+			t.Errorf("%s: retryable = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestMayResend: a request that reached the service goes again only when
+// it is idempotent.
+func TestMayResend(t *testing.T) {
+	plain, idem := context.Background(), withIdempotent(context.Background())
+	tests := []struct {
+		name    string
+		ctx     context.Context
+		reached bool
+		want    bool
+	}{
+		{"not reached", plain, false, true},
+		{"not reached, idempotent", idem, false, true},
+		{"reached", plain, true, false},
+		{"reached, idempotent", idem, true, true},
+	}
+	for _, tc := range tests {
+		if got := mayResend(tc.ctx, tc.reached); got != tc.want {
+			t.Errorf("%s: mayResend = %v, want %v", tc.name, got, tc.want)
+		}
 	}
 }

@@ -26,9 +26,12 @@ import (
 // context the service dropped (a 401 to a sealed message), once per call.
 // Failed calls are retried, whole and on a fresh connection, when nothing
 // can have reached the service (the connection failed before the envelope
-// was written) or the service said it is busy (503, 429); never after a
-// fault or a refusal of credentials. A reply that never arrives after the
-// envelope was written is not resent, since the method may have run.
+// was written); once the envelope was written, only when the request is
+// idempotent (Request.Idempotent) and the service said it is busy (503,
+// 429), dropped the context, or the reply never came. Such a status is
+// not sealed, so anyone on the path can forge it: a request not marked
+// idempotent is sent once, and the failure is a *MayHaveRunError. Never
+// after a fault or a refusal of credentials.
 //
 // Proxies: an https service is reached through an HTTP proxy with
 // CONNECT; an http service with absolute-form requests, which works only
@@ -135,8 +138,13 @@ func (t *SessionTransport) RoundTripStatus(ctx context.Context, envelope []byte)
 		if r.err == nil {
 			return r.body, r.status, nil
 		}
+		// A kept connection the service dropped, or whose context it
+		// dropped (a 401 to a sealed message).
+		reauth := r.kept && !reauthenticated && (r.unauthorized || (r.connFailed && !r.sent))
 		switch {
-		case r.kept && !reauthenticated && (r.unauthorized || (r.connFailed && !r.sent)) && ctx.Err() == nil:
+		case (reauth || r.retryable) && !mayResend(ctx, r.sent):
+			return nil, r.status, &MayHaveRunError{Err: r.err}
+		case reauth && ctx.Err() == nil:
 			// The service dropped a kept connection or its context: one
 			// fresh, re-authenticated connection, without counting it as
 			// a retry.
@@ -168,7 +176,7 @@ type tryResult struct {
 	// an earlier call.
 	kept bool
 	// sent is true once the envelope was written where the service may
-	// run it.
+	// run it: then only an idempotent request goes again (mayResend).
 	sent         bool
 	connFailed   bool
 	unauthorized bool
@@ -241,9 +249,12 @@ func (t *SessionTransport) try(ctx context.Context, envelope []byte, fresh bool)
 			r.err = err
 			return r
 		case errors.As(err, &he):
-			// A handshake leg answered neither 401 nor success.
+			// A handshake leg answered neither 401 nor success. Over HTTPS
+			// the envelope rode on it, and a busy status does not prove it
+			// did not run.
 			r.err, r.status, r.resp = err, he.StatusCode, x.resp
 			r.retryable = isBusy(he.StatusCode)
+			r.sent = r.sent || !t.seal
 			return r
 		}
 		return t.connFailure(ctx, r, "send", err)
@@ -325,6 +336,6 @@ func (t *SessionTransport) setupFailed(ctx context.Context, r tryResult, err err
 func (t *SessionTransport) connFailure(ctx context.Context, r tryResult, op string, err error) tryResult {
 	r.err = newTransportError(t.urlStr, op, err)
 	r.connFailed = true
-	r.retryable = retryableConnError(ctx, err, r.sent)
+	r.retryable = retryableConnError(ctx, err)
 	return r
 }

@@ -44,7 +44,8 @@ type sessConn struct {
 func newSessConn(d *dialed) *sessConn {
 	c := &sessConn{conn: d.conn, proxy: d.proxy, bindings: d.bindings}
 	c.budget.r = d.conn
-	c.br = bufio.NewReader(&c.budget)
+	// Room for a whole reply head, which readHead needs.
+	c.br = bufio.NewReaderSize(&c.budget, maxReplyHead)
 	c.bw = bufio.NewWriter(d.conn)
 	return c
 }
@@ -121,12 +122,16 @@ func (c *sessConn) exchange(ctx context.Context, u *url.URL, header http.Header,
 	// cannot spend the body's; the body then gets its limit, with room
 	// for chunked framing and trailers.
 	c.budget.left = maxReplyHead
-	resp, err := http.ReadResponse(c.br, req)
-	if err != nil {
+	if err := c.readHead(); err != nil {
 		if errors.Is(err, errReplyTooLarge) {
 			return r, &ResponseError{Reason: fmt.Sprintf("reply headers exceed %d bytes", maxReplyHead), Err: ErrBodyTooLarge}
 		}
 		return r, ctxErrOr(ctx, err)
+	}
+	// The whole head is buffered: what fails now is the head itself.
+	resp, err := http.ReadResponse(c.br, req)
+	if err != nil {
+		return r, err
 	}
 	defer resp.Body.Close()
 	c.budget.left = bodyLimit + 1 + maxReplyHead
@@ -149,6 +154,49 @@ func (c *sessConn) exchange(ctx context.Context, u *url.URL, header http.Header,
 		r.reusable = false
 	}
 	return r, nil
+}
+
+// readHead buffers the status line and headers of a reply, up to the
+// blank line that ends them, without consuming them. http.ReadResponse
+// alone would take a line cut off by a read error (a timeout, the end of
+// the stream, the size bound) for a whole one and report it malformed,
+// losing the cause; here the read error is the result, and a head that
+// does not end within maxReplyHead is errReplyTooLarge.
+func (c *sessConn) readHead() error {
+	scanned := 0
+	for {
+		buf, _ := c.br.Peek(c.br.Buffered())
+		if headEnd(buf, scanned) {
+			return nil
+		}
+		// The end may straddle what came and what is to come.
+		scanned = max(len(buf)-2, 0)
+		if len(buf) >= maxReplyHead {
+			return errReplyTooLarge
+		}
+		if _, err := c.br.Peek(len(buf) + 1); err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return err
+		}
+	}
+}
+
+// headEnd reports whether buf holds the blank line that ends a reply's
+// head (CRLF CRLF, or bare LFs, which net/textproto accepts too), looking
+// from offset from on.
+func headEnd(buf []byte, from int) bool {
+	for i := from; i < len(buf); i++ {
+		if buf[i] != '\n' {
+			continue
+		}
+		rest := buf[i+1:]
+		if len(rest) > 0 && rest[0] == '\n' || len(rest) > 1 && rest[0] == '\r' && rest[1] == '\n' {
+			return true
+		}
+	}
+	return false
 }
 
 // ctxErrOr reports the context's error when it ended the I/O, so that

@@ -17,6 +17,14 @@ import (
 // request and writes reply as it is.
 func exchangeWith(t *testing.T, reply string, bodyLimit int64) (exchangeResult, error) {
 	t.Helper()
+	return exchangePeer(t, context.Background(), reply, false, bodyLimit)
+}
+
+// exchangePeer runs one sessConn.exchange within ctx against a peer that
+// reads the request and writes reply as it is; then it closes the
+// connection when hangUp is set, and otherwise stays silent.
+func exchangePeer(t *testing.T, ctx context.Context, reply string, hangUp bool, bodyLimit int64) (exchangeResult, error) {
+	t.Helper()
 	client, server := net.Pipe()
 	t.Cleanup(func() { client.Close(); server.Close() })
 	go func() {
@@ -26,10 +34,13 @@ func exchangeWith(t *testing.T, reply string, bodyLimit int64) (exchangeResult, 
 		}
 		io.Copy(io.Discard, req.Body)
 		io.WriteString(server, reply)
+		if hangUp {
+			server.Close()
+		}
 	}()
 	c := newSessConn(&dialed{conn: client})
 	u, _ := url.Parse("http://h/wsman")
-	return c.exchange(context.Background(), u, http.Header{}, []byte("<env/>"), bodyLimit)
+	return c.exchange(ctx, u, http.Header{}, []byte("<env/>"), bodyLimit)
 }
 
 // chunked frames body in chunks of n bytes.

@@ -25,8 +25,12 @@ func newSession(t *testing.T, cfg HTTPConfig) *SessionTransport {
 	return tr
 }
 
+// invokeGetError calls GetError, which changes nothing, marked idempotent
+// as cim/job marks it.
 func invokeGetError(ctx context.Context, c *Client) error {
-	out, err := c.Invoke(ctx, jobURI, "GetError", []Selector{{"InstanceID", "J1"}}, nil)
+	r := NewInvoke(jobURI, "GetError", []Selector{{"InstanceID", "J1"}}, nil)
+	r.Idempotent = true
+	out, err := c.InvokeRequest(ctx, r)
 	if err != nil {
 		return err
 	}

@@ -48,7 +48,9 @@ func GetErrors(ctx context.Context, c *wsman.Client, ref Ref, opt Options) (*Res
 	}
 
 	for i, m := range methods {
-		out, err := c.Invoke(ctx, uri, m, sel, nil)
+		r := wsman.NewInvoke(uri, m, sel, nil)
+		r.Idempotent = readOnly(m)
+		out, err := c.InvokeRequest(ctx, r)
 		var f *wsman.Fault
 		if err != nil && i+1 < len(methods) && errors.As(err, &f) && MethodMissing(f) {
 			res.Notes = append(res.Notes, fmt.Sprintf("the host has no %s.%s; asked %s instead", ref.Profile.Class, m, methods[i+1]))
@@ -97,6 +99,13 @@ func ParseMethod(method string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("job: unknown method %q (want auto, GetError or GetErrorEx)", method)
+}
+
+// readOnly reports whether method only reads the job (GetError,
+// GetErrorEx), so that a call to it may be sent again after it may have
+// reached the host; a profile's other methods are sent once.
+func readOnly(method string) bool {
+	return strings.EqualFold(method, MethodGetError) || strings.EqualFold(method, MethodGetErrorEx)
 }
 
 // MethodMissing reports whether a fault says the class has no such method,

@@ -72,3 +72,17 @@ func simClient(tb testing.TB, scenario string, auth wsman.Authenticator) (*simul
 	}
 	return sim, &wsman.Client{Transport: tr, URL: url}
 }
+
+// TestErrorMethodResentAfterBusy: GetError only reads the job, so GetErrors
+// marks it idempotent and a 503 to it is retried, which the transports do
+// only for requests so marked.
+func TestErrorMethodResentAfterBusy(t *testing.T) {
+	sim, client := simClient(t, "hostile.json", wsman.BasicAuth{Username: "demo", Password: "demo-password"})
+	ref := job.Ref{Profile: job.HyperV(), InstanceID: "BAD0BAD0-0000-4000-8000-000000000008"} // 503 once, then the answer
+	if _, err := job.GetErrors(context.Background(), client, ref, job.Options{Method: job.MethodGetError, SkipJob: true}); err != nil {
+		t.Fatal(err)
+	}
+	if got := sim.Stats().Requests; got != 2 {
+		t.Errorf("%d requests, want 2 (one 503, one retry)", got)
+	}
+}

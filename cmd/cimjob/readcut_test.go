@@ -1,0 +1,86 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// rawHost is a loopback service that reads each request and answers with
+// reply, byte for byte; then it hangs up, or, with stall, keeps the
+// connection open and silent until the test ends.
+func rawHost(t *testing.T, reply string, stall bool) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	t.Cleanup(func() { close(done); ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				req, err := http.ReadRequest(bufio.NewReader(c))
+				if err != nil {
+					return
+				}
+				io.Copy(io.Discard, req.Body)
+				io.WriteString(c, reply)
+				if stall {
+					<-done
+				}
+			}()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// TestReplyHeadCut: a reply whose status line or headers are cut off is
+// reported by what cut it (exit 3, kind transport, "timed out"), and a head
+// over its bound as too large (kind response), never as malformed.
+func TestReplyHeadCut(t *testing.T) {
+	var flood strings.Builder
+	// The bound falls inside a header name (before its colon).
+	flood.WriteString("HTTP/1.1 200 OK\r\n")
+	for flood.Len() <= 64<<10 {
+		flood.WriteString("X-Filler: abcdefghijklmnopqrstuvwxyz\r\n")
+	}
+	tests := []struct {
+		name, reply string
+		stall       bool
+		kind, says  string
+	}{
+		{"status line cut by the timeout", "HTTP/", true, "transport", "timed out"},
+		{"headers cut by the timeout", "HTTP/1.1 401 Unauthorized\r\nWWW-Authen", true, "transport", "timed out"},
+		{"headers cut by a hang-up", "HTTP/1.1 401 Unauthorized\r\nWWW-Authen", false, "transport", "unexpected EOF"},
+		{"head over its bound", flood.String(), true, "response", "exceed"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			host := rawHost(t, tc.reply, tc.stall)
+			r := runCLI(t, demoEnv(), "error", "--host", host, "--allow-unencrypted", "--timeout", "1s", "--retries", "0", "--skip-job", "--job", "J1", "-o", "json")
+			if r.code != exitNoAnswer {
+				t.Fatalf("exit %d, want %d; stdout %q stderr %q", r.code, exitNoAnswer, r.stdout, r.stderr)
+			}
+			var rep struct {
+				Failure failure `json:"failure"`
+			}
+			if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+				t.Fatalf("bad JSON %q: %v", r.stdout, err)
+			}
+			f := rep.Failure
+			if f.Kind != tc.kind || !strings.Contains(f.Message, tc.says) || strings.Contains(f.Message, "malformed") {
+				t.Errorf("failure = %+v, want kind %q saying %q", f, tc.kind, tc.says)
+			}
+		})
+	}
+}
