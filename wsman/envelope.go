@@ -55,9 +55,12 @@ type Request struct {
 	// reached the service: after a busy status (503, 429) or a dropped
 	// context (401) that is not sealed, or a reply that never came.
 	// Without it the transports send it once and report such a failure
-	// as a *MayHaveRunError. NewIdentify, NewGet, NewEnumerate and NewPull
-	// set it; NewInvoke and NewRelease do not: set it on an Invoke only
-	// for a method that changes nothing, such as a job's GetError.
+	// as a *MayHaveRunError. NewIdentify, NewGet and NewEnumerate set it;
+	// NewInvoke, NewPull and NewRelease do not. A Pull changes nothing on
+	// the host but moves the enumeration context on: sent again after a
+	// lost reply it may skip a page of items without a word, so a failed
+	// Pull ends the enumeration with an error instead. Set it on an Invoke
+	// only for a method that changes nothing, such as a job's GetError.
 	Idempotent bool
 	// body is set by the constructors; method by NewInvoke.
 	body   bodyWriter
@@ -166,7 +169,6 @@ func NewPull(resourceURI, enumerationContext string, maxElements int) *Request {
 	return &Request{
 		Action:      ActionPull,
 		ResourceURI: resourceURI,
-		Idempotent:  true,
 		body: func(b *etree.Element) {
 			p := b.CreateElement("n:Pull")
 			p.CreateElement("n:EnumerationContext").SetText(enumerationContext)
