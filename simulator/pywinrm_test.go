@@ -68,7 +68,7 @@ func checkPywinrmReplies(t *testing.T, res pywinrmResult, n int) {
 
 // NTLM with message encryption over HTTP against the host as installed.
 func TestPywinrmSealedNTLM(t *testing.T) {
-	py := pywinrmtest.Need(t, "winrm")
+	py := pywinrmtest.Need(t, pywinrmtest.Winrm, pywinrmtest.RequestsNTLM)
 	s, url := startSim(t, "windows-default.json")
 	const calls = 3
 	res, stderr, err := runPywinrm(t, py, "ntlm", url, "testdata/pywinrm/geterror.xml", "3", `user=HV03\demo`, "password=demo-password")
@@ -83,7 +83,7 @@ func TestPywinrmSealedNTLM(t *testing.T) {
 }
 
 func TestPywinrmWrongPassword(t *testing.T) {
-	py := pywinrmtest.Need(t, "winrm")
+	py := pywinrmtest.Need(t, pywinrmtest.Winrm, pywinrmtest.RequestsNTLM)
 	s, url := startSim(t, "windows-default.json")
 	_, stderr, err := runPywinrm(t, py, "ntlm", url, "testdata/pywinrm/geterror.xml", "1", "user=demo", "password=wrong")
 	var ee *exec.ExitError
@@ -109,7 +109,7 @@ func writeTrust(t *testing.T, s *Server) string {
 // against the hardened host, pywinrm checking the server certificate
 // against CertPEM.
 func TestPywinrmHTTPS(t *testing.T) {
-	py := pywinrmtest.Need(t, "winrm")
+	py := pywinrmtest.Need(t, pywinrmtest.Winrm, pywinrmtest.RequestsNTLM)
 	ca := newTestCA(t, "client CA")
 	s, url, _ := startTLSSim(t, "hardened.json", ca.cert)
 	trust := writeTrust(t, s)

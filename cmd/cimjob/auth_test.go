@@ -125,6 +125,7 @@ func TestHTTPSModes(t *testing.T) {
 // that holds HTTP/127.0.0.1 in its keytab, sealed over HTTP and bound to
 // the certificate over HTTPS.
 func TestKerberos(t *testing.T) {
+	krbtest.Need(t, "kinit") // the credential-cache case
 	kdc := krbtest.Start(t)
 	ctx := context.Background()
 	dir := t.TempDir()
