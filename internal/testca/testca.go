@@ -39,20 +39,10 @@ var serials atomic.Int64
 // New makes a CA whose subject common name is name.
 func New(t testing.TB, name string) *CA {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Now()
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(serials.Add(1)), Subject: pkix.Name{CommonName: name},
-		NotBefore: now.Add(-validity), NotAfter: now.Add(validity),
+	key, der := create(t, &x509.Certificate{
+		Subject:  pkix.Name{CommonName: name},
 		KeyUsage: x509.KeyUsageCertSign, BasicConstraintsValid: true, IsCA: true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
+	}, nil)
 	cert, err := x509.ParseCertificate(der)
 	if err != nil {
 		t.Fatal(err)
@@ -65,14 +55,8 @@ func New(t testing.TB, name string) *CA {
 // no UPN.
 func (ca *CA) Issue(t testing.TB, upn string) tls.Certificate {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Now()
 	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(serials.Add(1)), Subject: pkix.Name{CommonName: "client " + upn},
-		NotBefore: now.Add(-validity), NotAfter: now.Add(validity),
+		Subject:  pkix.Name{CommonName: "client " + upn},
 		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
 	}
 	if upn != "" {
@@ -84,11 +68,30 @@ func (ca *CA) Issue(t testing.TB, upn string) tls.Certificate {
 	} else {
 		tmpl.DNSNames = []string{"client.example"}
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, &key.PublicKey, ca.Key)
+	key, der := create(t, tmpl, ca)
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
+}
+
+// create gives tmpl a fresh key, a serial and its validity, and signs it
+// with issuer's key, or its own when issuer is nil.
+func create(t testing.TB, tmpl *x509.Certificate, issuer *CA) (*ecdsa.PrivateKey, []byte) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
+	now := time.Now()
+	tmpl.SerialNumber = big.NewInt(serials.Add(1))
+	tmpl.NotBefore, tmpl.NotAfter = now.Add(-validity), now.Add(validity)
+	parent, parentKey := tmpl, key
+	if issuer != nil {
+		parent, parentKey = issuer.Cert, issuer.Key
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, &key.PublicKey, parentKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key, der
 }
 
 // IssueFiles is Issue writing the certificate and its PKCS #8 key as PEM
