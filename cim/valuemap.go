@@ -5,13 +5,13 @@ import (
 	"sort"
 )
 
-//go:generate go run ./internal/valuemapgen -ref ../../shared/reference -out valuemaps_gen.go
+//go:generate go run ./internal/valuemapgen -ref internal/valuemapgen/schema -out valuemaps_gen.go
 
 // ValueMap is one DSP0004 ValueMap/Values pair: the names of the numbers an
 // enumerated property or method return value may take, with the ranges
 // ("x..y", "x..") and the catch-all ("..") that name everything else. The
 // maps are generated from the DMTF and Microsoft schema data in
-// shared/reference; a ValueMap cannot be changed once made.
+// internal/valuemapgen/schema; a ValueMap cannot be changed once made.
 type ValueMap struct {
 	key     string
 	source  string

@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/cimjob/cimjob/internal/winrmcert"
 )
 
 // CertMapping maps client certificates to a local user, as an entry of
@@ -122,9 +124,9 @@ func matchPattern(pattern, s string) bool {
 
 // Object identifiers for the UPN in a subjectAltName.
 var (
-	oidSubjectAltName = asn1.ObjectIdentifier{2, 5, 29, 17}
+	oidSubjectAltName = winrmcert.OIDSubjectAltName
 	// OIDUPN is the otherName type of a Microsoft User Principal Name.
-	OIDUPN = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 311, 20, 2, 3}
+	OIDUPN = winrmcert.OIDUPN
 )
 
 // ErrNoUPN is returned for a certificate whose subjectAltName holds no UPN.
@@ -178,22 +180,4 @@ func upnFromSAN(der []byte) (string, error) {
 // UPNExtension builds a subjectAltName extension holding upn as an
 // otherName, for tests and tools that make client certificates (put it in
 // x509.Certificate.ExtraExtensions).
-func UPNExtension(upn string) ([]byte, error) {
-	value, err := asn1.MarshalWithParams(upn, "utf8")
-	if err != nil {
-		return nil, err
-	}
-	oid, err := asn1.Marshal(OIDUPN)
-	if err != nil {
-		return nil, err
-	}
-	explicit, err := asn1.Marshal(asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 0, IsCompound: true, Bytes: value})
-	if err != nil {
-		return nil, err
-	}
-	other, err := asn1.Marshal(asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 0, IsCompound: true, Bytes: append(oid, explicit...)})
-	if err != nil {
-		return nil, err
-	}
-	return asn1.Marshal(asn1.RawValue{Class: asn1.ClassUniversal, Tag: asn1.TagSequence, IsCompound: true, Bytes: other})
-}
+func UPNExtension(upn string) ([]byte, error) { return winrmcert.UPNExtension(upn) }

@@ -3,9 +3,7 @@ package simulator
 import (
 	"bytes"
 	"context"
-	"crypto/x509"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"os"
 	"os/exec"
@@ -15,6 +13,7 @@ import (
 	"time"
 
 	"github.com/cimjob/cimjob/internal/pywinrmtest"
+	"github.com/cimjob/cimjob/internal/testca"
 )
 
 // These tests drive the simulator with pywinrm (Debian's python3-winrm), a
@@ -68,7 +67,7 @@ func checkPywinrmReplies(t *testing.T, res pywinrmResult, n int) {
 
 // NTLM with message encryption over HTTP against the host as installed.
 func TestPywinrmSealedNTLM(t *testing.T) {
-	py := pywinrmtest.Need(t, "winrm")
+	py := pywinrmtest.Need(t, pywinrmtest.Winrm, pywinrmtest.RequestsNTLM)
 	s, url := startSim(t, "windows-default.json")
 	const calls = 3
 	res, stderr, err := runPywinrm(t, py, "ntlm", url, "testdata/pywinrm/geterror.xml", "3", `user=HV03\demo`, "password=demo-password")
@@ -83,7 +82,7 @@ func TestPywinrmSealedNTLM(t *testing.T) {
 }
 
 func TestPywinrmWrongPassword(t *testing.T) {
-	py := pywinrmtest.Need(t, "winrm")
+	py := pywinrmtest.Need(t, pywinrmtest.Winrm, pywinrmtest.RequestsNTLM)
 	s, url := startSim(t, "windows-default.json")
 	_, stderr, err := runPywinrm(t, py, "ntlm", url, "testdata/pywinrm/geterror.xml", "1", "user=demo", "password=wrong")
 	var ee *exec.ExitError
@@ -109,23 +108,12 @@ func writeTrust(t *testing.T, s *Server) string {
 // against the hardened host, pywinrm checking the server certificate
 // against CertPEM.
 func TestPywinrmHTTPS(t *testing.T) {
-	py := pywinrmtest.Need(t, "winrm")
-	ca := newTestCA(t, "client CA")
-	s, url, _ := startTLSSim(t, "hardened.json", ca.cert)
+	py := pywinrmtest.Need(t, pywinrmtest.Winrm, pywinrmtest.RequestsNTLM)
+	ca := testca.New(t, "client CA")
+	s, url, _ := startTLSSim(t, "hardened.json", ca.Cert)
 	trust := writeTrust(t, s)
 	dir := t.TempDir()
-	cert := ca.issue(t, "ops@corp.example")
-	key, err := x509.MarshalPKCS8PrivateKey(cert.PrivateKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	certPath, keyPath := filepath.Join(dir, "client.pem"), filepath.Join(dir, "client.key")
-	if err := os.WriteFile(certPath, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(keyPath, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: key}), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	certPath, keyPath := ca.IssueFiles(t, dir, "ops@corp.example")
 	tests := []struct {
 		mode string
 		args []string
@@ -151,7 +139,7 @@ func TestPywinrmHTTPS(t *testing.T) {
 	}
 	// pywinrm must refuse the simulator when it does not trust its CA.
 	_, stderr, err := runPywinrm(t, py, "basic", url, "testdata/pywinrm/geterror.xml", "1", "user=demo", "password=demo-password",
-		"ca="+filepath.Join(dir, "client.pem"))
+		"ca="+certPath)
 	if err == nil || !strings.Contains(string(stderr), "CERTIFICATE_VERIFY_FAILED") {
 		t.Errorf("pywinrm trusted an unknown CA: %v\n%s", err, stderr)
 	}

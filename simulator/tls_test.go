@@ -2,12 +2,8 @@ package simulator
 
 import (
 	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"math/big"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -16,6 +12,7 @@ import (
 	"time"
 
 	"github.com/cimjob/cimjob/internal/ntlm"
+	"github.com/cimjob/cimjob/internal/testca"
 )
 
 // startTLSSim starts a loopback HTTPS simulator and returns a client TLS
@@ -142,67 +139,10 @@ func TestChannelBindings(t *testing.T) {
 	}
 }
 
-// testCA is a client-certificate CA made at test time.
-type testCA struct {
-	cert *x509.Certificate
-	key  *ecdsa.PrivateKey
-}
-
-func newTestCA(t *testing.T, name string) *testCA {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: name},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		KeyUsage: x509.KeyUsageCertSign, BasicConstraintsValid: true, IsCA: true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &testCA{cert, key}
-}
-
-// issue makes a client certificate with upn in its subjectAltName (none
-// when upn is empty).
-func (ca *testCA) issue(t *testing.T, upn string) tls.Certificate {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: "client " + upn},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
-	}
-	if upn != "" {
-		san, err := UPNExtension(upn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tmpl.ExtraExtensions = []pkix.Extension{{Id: oidSubjectAltName, Value: san}}
-	} else {
-		tmpl.DNSNames = []string{"client.example"}
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
-}
-
 func TestCertificateMapping(t *testing.T) {
-	ca := newTestCA(t, "client CA")
-	stranger := newTestCA(t, "unknown CA")
-	s, url, base := startTLSSim(t, "hardened.json", ca.cert)
+	ca := testca.New(t, "client CA")
+	stranger := testca.New(t, "unknown CA")
+	s, url, base := startTLSSim(t, "hardened.json", ca.Cert)
 	hv := loadRequest(t, "invoke.xml", defaultVars())
 	msps := loadRequest(t, "invoke.xml", defaultVars().with("$RESOURCE", mspsURI, "$ACTION", mspsURI+"/GetError",
 		"$ID", "9D8C7B6A-5E4F-4000-8000-000000000002"))
@@ -213,14 +153,14 @@ func TestCertificateMapping(t *testing.T) {
 		body   []byte
 		status int
 	}{
-		{"mapped UPN", ptr(ca.issue(t, "ops@corp.example")), true, hv, http.StatusOK},
-		{"mapped UPN, other case", ptr(ca.issue(t, "OPS@Corp.Example")), true, msps, http.StatusOK},
-		{"wildcard mapping inside its URI", ptr(ca.issue(t, "build7@automation.corp.example")), true, hv, http.StatusOK},
-		{"wildcard mapping outside its URI", ptr(ca.issue(t, "build7@automation.corp.example")), true, msps, http.StatusUnauthorized},
-		{"disabled mapping", ptr(ca.issue(t, "retired@corp.example")), true, hv, http.StatusUnauthorized},
-		{"unmapped UPN", ptr(ca.issue(t, "eve@corp.example")), true, hv, http.StatusUnauthorized},
-		{"no UPN", ptr(ca.issue(t, "")), true, hv, http.StatusUnauthorized},
-		{"certificate without the mutual header", ptr(ca.issue(t, "ops@corp.example")), false, hv, http.StatusUnauthorized},
+		{"mapped UPN", ptr(ca.Issue(t, "ops@corp.example")), true, hv, http.StatusOK},
+		{"mapped UPN, other case", ptr(ca.Issue(t, "OPS@Corp.Example")), true, msps, http.StatusOK},
+		{"wildcard mapping inside its URI", ptr(ca.Issue(t, "build7@automation.corp.example")), true, hv, http.StatusOK},
+		{"wildcard mapping outside its URI", ptr(ca.Issue(t, "build7@automation.corp.example")), true, msps, http.StatusUnauthorized},
+		{"disabled mapping", ptr(ca.Issue(t, "retired@corp.example")), true, hv, http.StatusUnauthorized},
+		{"unmapped UPN", ptr(ca.Issue(t, "eve@corp.example")), true, hv, http.StatusUnauthorized},
+		{"no UPN", ptr(ca.Issue(t, "")), true, hv, http.StatusUnauthorized},
+		{"certificate without the mutual header", ptr(ca.Issue(t, "ops@corp.example")), false, hv, http.StatusUnauthorized},
 		{"mutual header without a certificate", nil, true, hv, http.StatusUnauthorized},
 	}
 	for _, tt := range tests {
@@ -243,7 +183,7 @@ func TestCertificateMapping(t *testing.T) {
 		cfg := base.Clone()
 		// Sent whatever CAs the server names (Go's client would otherwise
 		// send nothing), so that the server's verification is what refuses.
-		cert := stranger.issue(t, "ops@corp.example")
+		cert := stranger.Issue(t, "ops@corp.example")
 		cfg.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return &cert, nil }
 		req, _ := http.NewRequest(http.MethodPost, url, nil)
 		req.Header = soapHeader()
@@ -263,17 +203,17 @@ func TestCertificateMapping(t *testing.T) {
 // A mapping that names its issuer takes only certificates that issuer
 // signed.
 func TestCertificateMappingIssuer(t *testing.T) {
-	ca := newTestCA(t, "client CA")
-	other := newTestCA(t, "other CA")
+	ca := testca.New(t, "client CA")
+	other := testca.New(t, "other CA")
 	dir := t.TempDir()
 	scenario, err := os.ReadFile("../fixtures/scenarios/hardened.json")
 	if err != nil {
 		t.Fatal(err)
 	}
 	sc := string(scenario)
-	sc = replaceOnce(t, sc, `"subject": "ops@corp.example",`, `"subject": "ops@corp.example", "issuer": "`+Thumbprint(ca.cert)+`",`)
+	sc = replaceOnce(t, sc, `"subject": "ops@corp.example",`, `"subject": "ops@corp.example", "issuer": "`+Thumbprint(ca.Cert)+`",`)
 	writeScenario(t, dir, "issuer.json", sc)
-	s, err := New(Options{FS: os.DirFS(dir), Scenario: "issuer.json", ClientCAs: []*x509.Certificate{ca.cert, other.cert}})
+	s, err := New(Options{FS: os.DirFS(dir), Scenario: "issuer.json", ClientCAs: []*x509.Certificate{ca.Cert, other.Cert}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -285,15 +225,15 @@ func TestCertificateMappingIssuer(t *testing.T) {
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(s.CertPEM())
 	for _, tt := range []struct {
-		ca     *testCA
+		ca     *testca.CA
 		status int
 	}{{ca, http.StatusOK}, {other, http.StatusUnauthorized}} {
-		cfg := &tls.Config{RootCAs: pool, Certificates: []tls.Certificate{tt.ca.issue(t, "ops@corp.example")}}
+		cfg := &tls.Config{RootCAs: pool, Certificates: []tls.Certificate{tt.ca.Issue(t, "ops@corp.example")}}
 		c := newSealedClient(t, url, ntlm.ClientConfig{}, cfg)
 		h := soapHeader()
 		h.Set("Authorization", MutualProfile)
 		if r := c.do(h, loadRequest(t, "invoke.xml", defaultVars())); r.status != tt.status {
-			t.Errorf("%s: status %d, want %d", tt.ca.cert.Subject.CommonName, r.status, tt.status)
+			t.Errorf("%s: status %d, want %d", tt.ca.Cert.Subject.CommonName, r.status, tt.status)
 		}
 	}
 }

@@ -2,43 +2,17 @@ package wsman
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
-)
 
-// clientCertificate makes a self-signed client certificate.
-func clientCertificate(t *testing.T) tls.Certificate {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(7),
-		Subject:      pkix.Name{CommonName: "wsadmin"},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(time.Hour),
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
-}
+	"github.com/cimjob/cimjob/internal/testca"
+)
 
 // tlsConfigFor trusts hs's certificate.
 func tlsConfigFor(hs *httptest.Server) *tls.Config {
@@ -46,7 +20,7 @@ func tlsConfigFor(hs *httptest.Server) *tls.Config {
 }
 
 func TestCertificateAuthOverHTTPS(t *testing.T) {
-	cert := clientCertificate(t)
+	cert := testca.New(t, "client CA").Issue(t, "wsadmin@corp.example")
 	var gotAuth, gotSubject string
 	hs := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		gotAuth = r.Header.Get("Authorization")
@@ -72,7 +46,7 @@ func TestCertificateAuthOverHTTPS(t *testing.T) {
 	if _, err := tr.RoundTrip(context.Background(), []byte("<env/>")); err != nil {
 		t.Fatal(err)
 	}
-	if gotAuth != ProfileHTTPSMutual || gotSubject != "wsadmin" {
+	if gotAuth != ProfileHTTPSMutual || gotSubject != "client wsadmin@corp.example" {
 		t.Errorf("Authorization %q, client certificate %q", gotAuth, gotSubject)
 	}
 	// cfg.TLSConfig is the caller's: the certificate was added to a copy.

@@ -10,7 +10,7 @@ import (
 
 	"github.com/beevik/etree"
 
-	goldenfile "github.com/cimjob/cimjob/internal/golden"
+	"github.com/cimjob/cimjob/internal/golden"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata")
@@ -31,10 +31,10 @@ func testHeaders() Headers {
 	}
 }
 
-// golden compares got with testdata/name, or rewrites it under -update.
-func golden(t *testing.T, name string, got []byte) {
+// checkGolden compares got with testdata/name, or rewrites it under -update.
+func checkGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	goldenfile.Check(t, filepath.Join("testdata", name), got, *update)
+	golden.Check(t, filepath.Join("testdata", name), got, *update)
 }
 
 func TestEnvelopeGolden(t *testing.T) {
@@ -73,7 +73,7 @@ func TestEnvelopeGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, tt.name+".golden", got)
+			checkGolden(t, tt.name+".golden", got)
 			// Whatever the bytes, the envelope must read back as XML with
 			// its parts in the right namespaces.
 			doc := etree.NewDocument()

@@ -55,7 +55,7 @@ func conventionalPrefix(ns string) (string, bool) {
 // Subcodes the predicates below test for.
 func subcodeWSMan(local string) QName { return QName{NSWSMan, local} }
 
-// WSManFault codes seen from Windows (WIRE.md).
+// WSManFault codes seen from Windows (docs/wire.md, Faults).
 const (
 	CodeInvalidSelectors  = 2150858843
 	CodeTimedOut          = 2150858793

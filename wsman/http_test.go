@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/x509"
 	"encoding/base64"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -18,8 +17,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/masterzen/winrm"
 )
 
 // fastRetries keeps retry tests quick without asserting on time.
@@ -432,47 +429,6 @@ func TestHTTPTransportTLS(t *testing.T) {
 	cfg.TLSConfig = srv.Client().Transport.(*http.Transport).TLSClientConfig.Clone()
 	if _, err := newTransport(t, cfg).RoundTrip(context.Background(), []byte("<env/>")); err != nil {
 		t.Fatalf("with TLSConfig: %v", err)
-	}
-
-	// Trusted through a masterzen Endpoint's PEM CA.
-	host, port, _ := net.SplitHostPort(strings.TrimPrefix(srv.URL, "https://"))
-	var portN int
-	fmt.Sscan(port, &portN)
-	ep := &winrm.Endpoint{Host: host, Port: portN, HTTPS: true, TLSServerName: "example.com",
-		CACert: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})}
-	epCfg, err := HTTPConfigFromEndpoint(ep)
-	if err != nil {
-		t.Fatal(err)
-	}
-	epCfg.Retries = -1
-	if _, err := newTransport(t, epCfg).RoundTrip(context.Background(), []byte("<env/>")); err != nil {
-		t.Fatalf("with endpoint CA: %v", err)
-	}
-}
-
-func TestEndpointConversion(t *testing.T) {
-	tests := []struct {
-		ep      winrm.Endpoint
-		url     string
-		wantErr bool
-	}{
-		{winrm.Endpoint{Host: "hv01", Port: 5985}, "http://hv01:5985/wsman", false},
-		{winrm.Endpoint{Host: "hv01", HTTPS: true}, "https://hv01:5986/wsman", false},
-		{winrm.Endpoint{Host: "fe80::1", Port: 5985}, "http://[fe80::1]:5985/wsman", false},
-		{winrm.Endpoint{Host: "hv01", HTTPS: true, CACert: []byte("not pem")}, "", true},
-		{winrm.Endpoint{Host: "hv01", HTTPS: true, Cert: []byte("x")}, "", true},
-		{winrm.Endpoint{Host: "hv01", CACert: []byte("x")}, "", true},
-		{winrm.Endpoint{}, "", true},
-	}
-	for _, tt := range tests {
-		cfg, err := HTTPConfigFromEndpoint(&tt.ep)
-		if (err != nil) != tt.wantErr || cfg.URL != tt.url {
-			t.Errorf("%+v: %q, %v", tt.ep, cfg.URL, err)
-		}
-	}
-	cfg, _ := HTTPConfigFromEndpoint(&winrm.Endpoint{Host: "h", HTTPS: true, Insecure: true, TLSServerName: "name"})
-	if !cfg.TLSConfig.InsecureSkipVerify || cfg.TLSConfig.ServerName != "name" {
-		t.Errorf("TLS settings not carried over: %+v", cfg.TLSConfig)
 	}
 }
 

@@ -31,7 +31,7 @@ func (e *NotFoundError) Error() string {
 func (e *NotFoundError) Unwrap() error { return e.Fault }
 
 // notFound recognises the two shapes of "no such instance": InvalidSelectors
-// (WIRE.md), and DestinationUnreachable with the resource-not-found code,
+// (docs/wire.md, Faults), and DestinationUnreachable with the resource-not-found code,
 // which a WMI lookup of a missing instance answers on some hosts.
 func notFound(err error) (*wsman.Fault, bool) {
 	var f *wsman.Fault

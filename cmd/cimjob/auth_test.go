@@ -2,21 +2,14 @@ package main
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/asn1"
-	"encoding/pem"
-	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/cimjob/cimjob/internal/krb/krbtest"
+	"github.com/cimjob/cimjob/internal/testca"
 	"github.com/cimjob/cimjob/simulator"
 )
 
@@ -70,8 +63,8 @@ func TestWrongPasswordNoRetryStorm(t *testing.T) {
 // certificate, each verifying the host's certificate against --ca-file.
 func TestHTTPSModes(t *testing.T) {
 	dir := t.TempDir()
-	clientCA, clientKey := newCA(t)
-	sim, err := simulator.New(simulator.Options{Scenario: "hardened.json", ClientCAs: []*x509.Certificate{clientCA}})
+	clientCA := testca.New(t, "cimjob test client CA")
+	sim, err := simulator.New(simulator.Options{Scenario: "hardened.json", ClientCAs: []*x509.Certificate{clientCA.Cert}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +75,7 @@ func TestHTTPSModes(t *testing.T) {
 	}
 	host := hostOf(endpoint)
 	caFile := writeFile(t, dir, "host-ca.pem", sim.CertPEM())
-	certFile, keyFile := issueClientCert(t, dir, clientCA, clientKey, "ops@corp.example")
+	certFile, keyFile := clientCA.IssueFiles(t, dir, "ops@corp.example")
 
 	tests := []struct {
 		name string
@@ -94,7 +87,7 @@ func TestHTTPSModes(t *testing.T) {
 		{"ntlm with channel binding", demoEnv(), nil, exitJobFailed},
 		{"client certificate", nil, []string{"--cert-file", certFile, "--key-file", keyFile}, exitJobFailed},
 		{"unmapped certificate", nil, func() []string {
-			c, k := issueClientCert(t, dir, clientCA, clientKey, "eve@corp.example")
+			c, k := clientCA.IssueFiles(t, dir, "eve@corp.example")
 			return []string{"--auth", "certificate", "--cert-file", c, "--key-file", k}
 		}(), exitNoAnswer},
 	}
@@ -125,6 +118,7 @@ func TestHTTPSModes(t *testing.T) {
 // that holds HTTP/127.0.0.1 in its keytab, sealed over HTTP and bound to
 // the certificate over HTTPS.
 func TestKerberos(t *testing.T) {
+	krbtest.Need(t, "kinit") // the credential-cache case
 	kdc := krbtest.Start(t)
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -217,57 +211,4 @@ func writeFile(t *testing.T, dir, name string, data []byte) string {
 		t.Fatal(err)
 	}
 	return p
-}
-
-func newCA(t *testing.T) (*x509.Certificate, *ecdsa.PrivateKey) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "cimjob test client CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		KeyUsage: x509.KeyUsageCertSign, BasicConstraintsValid: true, IsCA: true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cert, key
-}
-
-// issueClientCert writes a client certificate carrying upn in its
-// subjectAltName, as WinRM's certificate mapping reads it, and its key.
-func issueClientCert(t *testing.T, dir string, ca *x509.Certificate, caKey *ecdsa.PrivateKey, upn string) (certFile, keyFile string) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	san, err := simulator.UPNExtension(upn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: upn},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
-		ExtraExtensions: []pkix.Extension{{Id: asn1.ObjectIdentifier{2, 5, 29, 17}, Value: san}},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	certFile = writeFile(t, dir, upn+".crt", pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
-	keyFile = writeFile(t, dir, upn+".key", pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}))
-	return certFile, keyFile
 }

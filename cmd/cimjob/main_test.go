@@ -13,7 +13,7 @@ import (
 	"strings"
 	"testing"
 
-	goldenfile "github.com/cimjob/cimjob/internal/golden"
+	"github.com/cimjob/cimjob/internal/golden"
 	"github.com/cimjob/cimjob/simulator"
 )
 
@@ -74,9 +74,11 @@ func demoEnv() map[string]string {
 // normalize replaces the loopback port, which changes on every run.
 func normalize(s, host string) string { return strings.ReplaceAll(s, host, "SIMHOST:5985") }
 
-func golden(t *testing.T, name, got string) {
+// checkGolden compares got with testdata/golden/name, or rewrites it under
+// -update.
+func checkGolden(t *testing.T, name, got string) {
 	t.Helper()
-	goldenfile.Check(t, filepath.Join("testdata", "golden", name), []byte(got), *update)
+	golden.Check(t, filepath.Join("testdata", "golden", name), []byte(got), *update)
 }
 
 // TestErrorAgainstDefaultScenario runs `cimjob error` on every job of the
@@ -121,7 +123,7 @@ func TestErrorAgainstDefaultScenario(t *testing.T) {
 				if want != exitNoAnswer && r.stderr != "" {
 					t.Errorf("unexpected stderr: %s", r.stderr)
 				}
-				golden(t, fmt.Sprintf("default-%s.%s", j.InstanceID, map[string]string{"text": "txt", "json": "json"}[format]),
+				checkGolden(t, fmt.Sprintf("default-%s.%s", j.InstanceID, map[string]string{"text": "txt", "json": "json"}[format]),
 					normalize(r.stdout+stderrSection(r.stderr), host))
 				if format == "json" && !json.Valid([]byte(r.stdout)) {
 					t.Errorf("-o json printed invalid JSON: %s", r.stdout)
@@ -424,7 +426,7 @@ func TestErrorAgainstOtherScenarios(t *testing.T) {
 				if r.code != tt.want {
 					t.Fatalf("exit %d, want %d; stderr %s", r.code, tt.want, r.stderr)
 				}
-				golden(t, name, normalize(r.stdout+stderrSection(r.stderr), host))
+				checkGolden(t, name, normalize(r.stdout+stderrSection(r.stderr), host))
 			})
 		}
 	}

@@ -116,8 +116,8 @@ func tokenForm(b []byte) string {
 // MIT initiator (inside pywinrm's transport and framing) against our
 // acceptor: handshake, then sealed requests and replies.
 func TestMITInitiatorWithPywinrm(t *testing.T) {
-	r := needRealm(t)
-	pywinrmtest.Need(t, "gssapi", "winrm")
+	r := needCCache(t) // the MIT initiator logs in from alice's cache
+	py := pywinrmtest.Need(t, pywinrmtest.GSSAPI, pywinrmtest.Requests, pywinrmtest.Winrm, pywinrmtest.RequestsKerberos)
 	request, err := os.ReadFile("../msgenc/testdata/geterror_request.xml")
 	if err != nil {
 		t.Fatal(err)
@@ -140,7 +140,7 @@ func TestMITInitiatorWithPywinrm(t *testing.T) {
 			defer hs.Close()
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 			defer cancel()
-			cmd := pywinrmtest.Command(ctx, t, pywinrmtest.SystemPython, []string{"testdata/mit_gss.py", "initiator", mech, hs.URL + "/wsman", "../msgenc/testdata/geterror_request.xml", "3"}, r.pythonEnv(r.serviceKeytab)...)
+			cmd := pywinrmtest.Command(ctx, t, py, []string{"testdata/mit_gss.py", "initiator", mech, hs.URL + "/wsman", "../msgenc/testdata/geterror_request.xml", "3"}, r.pythonEnv(r.serviceKeytab)...)
 			var stdout, stderr bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr
 			if err := cmd.Run(); err != nil {
@@ -201,7 +201,7 @@ func (m *mitAcceptor) read() string {
 // then sealed messages both ways, each side unsealing the other's.
 func TestInitiatorWithMITAcceptor(t *testing.T) {
 	r := needRealm(t)
-	pywinrmtest.Need(t, "gssapi", "winrm")
+	py := pywinrmtest.Need(t, pywinrmtest.GSSAPI) // the acceptor side of mit_gss.py uses gssapi alone
 	ctx := context.Background()
 	c, err := krb.NewClient(ctx, krb.ClientConfig{User: "alice", Password: alicePassword, ConfigPath: r.kdc.Krb5Conf})
 	if err != nil {
@@ -211,7 +211,7 @@ func TestInitiatorWithMITAcceptor(t *testing.T) {
 		t.Run(tt.mech, func(t *testing.T) {
 			cctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 			defer cancel()
-			cmd := pywinrmtest.Command(cctx, t, pywinrmtest.SystemPython, []string{"testdata/mit_gss.py", "acceptor", tt.mech}, r.pythonEnv(r.serviceKeytab)...)
+			cmd := pywinrmtest.Command(cctx, t, py, []string{"testdata/mit_gss.py", "acceptor", tt.mech}, r.pythonEnv(r.serviceKeytab)...)
 			var stderr bytes.Buffer
 			cmd.Stderr = &stderr
 			in, _ := cmd.StdinPipe()

@@ -194,7 +194,7 @@ func startServer(t *testing.T, reply []byte) (*server, string) {
 }
 
 func TestPywinrmSealedExchange(t *testing.T) {
-	py := pywinrmtest.Need(t, "winrm")
+	py := pywinrmtest.Need(t, pywinrmtest.Winrm, pywinrmtest.RequestsNTLM)
 	reply, err := os.ReadFile("testdata/geterror_output.xml")
 	if err != nil {
 		t.Fatal(err)
@@ -243,7 +243,7 @@ func TestPywinrmSealedExchange(t *testing.T) {
 }
 
 func TestPywinrmWrongPassword(t *testing.T) {
-	py := pywinrmtest.Need(t, "winrm")
+	py := pywinrmtest.Need(t, pywinrmtest.Winrm, pywinrmtest.RequestsNTLM)
 	s, url := startServer(t, []byte("<never/>"))
 	_, stderr, err := runPython(t, py, "testdata/pywinrm_send.py", url, `LAB\wsadmin`, "wrong", "testdata/geterror_request.xml", "1")
 	var ee *exec.ExitError
@@ -260,7 +260,7 @@ func TestPywinrmWrongPassword(t *testing.T) {
 // pywinrm's own Encryption class, with a stand-in context, must write the
 // same bytes as Encode and read what Encode writes.
 func TestPywinrmFramingBytes(t *testing.T) {
-	py := pywinrmtest.Need(t, "winrm")
+	py := pywinrmtest.Need(t, pywinrmtest.Winrm) // winrm.encryption alone: no transport
 	plain := []byte(envelope)
 	out, stderr, err := runPython(t, py, "testdata/pywinrm_frame.py", "encode", hex.EncodeToString(plain))
 	if err != nil {

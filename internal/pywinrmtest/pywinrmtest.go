@@ -1,17 +1,23 @@
 // Package pywinrmtest runs Debian's pywinrm (and python3-gssapi), the
 // independent WS-Management clients that the tests check cimjob's NTLM,
-// Kerberos and simulator against. It is for tests only; it knows the two
-// things every such test needs: which Python has the modules, and the
+// Kerberos and simulator against. It is for tests only; it knows the
+// things every such test needs: which Python modules a test imports and
+// the Debian packages that install them, which Python has them, and the
 // environment they need to run here.
 package pywinrmtest
 
 import (
+	"bytes"
 	"context"
 	_ "embed"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/cimjob/cimjob/internal/testdeps"
 )
 
 // SystemPython is Debian's Python, where python3-winrm and python3-gssapi
@@ -24,22 +30,68 @@ const SystemPython = "/usr/bin/python3"
 //go:embed openssl-legacy.cnf
 var opensslLegacy []byte
 
-// Need returns the Python that can import every module named. Without one
-// it skips the test on a developer machine and fails it under CI, whose
-// set-up (.ci/run) installs them.
-func Need(t testing.TB, modules ...string) string {
+// Module is a Python module a test's script needs, with the Debian package
+// that installs it.
+type Module struct {
+	Import  string // as in "import winrm"
+	Package string
+}
+
+// The modules the tests' scripts need. A script needs a module when it
+// imports it, or when pywinrm needs it for the transport the script asks
+// for: pywinrm imports requests_ntlm and requests_kerberos only if they
+// are there, and refuses transport "ntlm" or "kerberos" without them.
+// python3-winrm depends on python3-requests and python3-requests-ntlm, but
+// only recommends python3-requests-kerberos.
+var (
+	Winrm            = Module{"winrm", "python3-winrm"}
+	Requests         = Module{"requests", "python3-requests"}
+	RequestsNTLM     = Module{"requests_ntlm", "python3-requests-ntlm"}
+	RequestsKerberos = Module{"requests_kerberos", "python3-requests-kerberos"}
+	GSSAPI           = Module{"gssapi", "python3-gssapi"}
+)
+
+// Modules lists every module above, for checks that must cover them all.
+var Modules = []Module{Winrm, Requests, RequestsNTLM, RequestsKerberos, GSSAPI}
+
+// probe imports each module named on its command line and prints one line,
+// "module: error", for each that fails.
+const probe = `import importlib, sys
+for m in sys.argv[1:]:
+    try:
+        importlib.import_module(m)
+    except Exception as e:
+        print("%s: %s" % (m, str(e).replace("\n", " ")))
+`
+
+// Need returns the Python that can import every module named. When one is
+// missing it skips the test, naming the Debian packages to install; under
+// CI, whose set-up (.ci/run) installs them, it fails the test instead.
+func Need(t testing.TB, modules ...Module) string {
 	t.Helper()
 	py := SystemPython
 	if _, err := os.Stat(py); err != nil {
 		py = "python3"
 	}
-	for _, m := range modules {
-		if out, err := exec.Command(py, "-c", "import "+m).CombinedOutput(); err != nil {
-			if os.Getenv("CI") == "" {
-				t.Skipf("python module %s not available (%v: %s); see .ci/run for the Debian packages", m, err, out)
+	names := make([]string, len(modules))
+	for i, m := range modules {
+		names[i] = m.Import
+	}
+	out, err := exec.Command(py, append([]string{"-c", probe}, names...)...).CombinedOutput()
+	if err != nil {
+		testdeps.Missing(t, fmt.Errorf("%s cannot run to import %s: %v: %s", py, strings.Join(names, ", "), err, bytes.TrimSpace(out)))
+		return ""
+	}
+	var missing []string
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		for _, m := range modules {
+			if strings.HasPrefix(line, m.Import+": ") {
+				missing = append(missing, fmt.Sprintf("Debian package %s (python module %s: %s)", m.Package, m.Import, strings.TrimPrefix(line, m.Import+": ")))
 			}
-			t.Fatalf("python module %s not available in CI: %v: %s", m, err, out)
 		}
+	}
+	if len(missing) > 0 {
+		testdeps.Missing(t, fmt.Errorf("%s lacks %s", py, strings.Join(missing, "; ")))
 	}
 	return py
 }

@@ -1,7 +1,8 @@
 // Command valuemapgen writes cim/valuemaps_gen.go, the value maps of the
-// CIM_Error and job classes, from the schema data in shared/reference
+// CIM_Error and job classes, from the schema data in its schema directory
 // (cim_error.json, cim_concretejob.json, msvm_concretejob.json,
-// msps_provisioningjob.json). Run it through go generate in package cim.
+// msps_provisioningjob.json; schema/README.md names their sources). Run it
+// through go generate in package cim.
 package main
 
 import (
@@ -11,7 +12,7 @@ import (
 )
 
 func main() {
-	ref := flag.String("ref", "../../shared/reference", "directory holding the reference JSON files")
+	ref := flag.String("ref", "internal/valuemapgen/schema", "directory holding the schema JSON files (default: as seen from package cim)")
 	out := flag.String("out", "valuemaps_gen.go", "file to write")
 	flag.Parse()
 	src, err := generate(*ref)

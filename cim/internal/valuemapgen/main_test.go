@@ -8,24 +8,15 @@ import (
 	"testing"
 )
 
-// refDir is shared/reference as seen from this package; CIMJOB_REFERENCE
-// overrides it for checkouts laid out differently.
-func refDir(t *testing.T) string {
-	t.Helper()
-	dir := os.Getenv("CIMJOB_REFERENCE")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "..", "shared", "reference")
-	}
-	if _, err := os.Stat(filepath.Join(dir, fileError)); err != nil {
-		t.Skipf("reference data not found at %s (set CIMJOB_REFERENCE to check the generated file): %v", dir, err)
-	}
-	return dir
-}
+// schemaDir is the module's copy of the schema data, as seen from this
+// package. It is part of the module, so its absence is a failure: a check
+// that skipped here would pass in every clone that lost the data.
+const schemaDir = "schema"
 
 // TestGeneratedFileUpToDate regenerates the value maps in-process and
 // compares them with the committed cim/valuemaps_gen.go.
 func TestGeneratedFileUpToDate(t *testing.T) {
-	got, err := generate(refDir(t))
+	got, err := generate(schemaDir)
 	if err != nil {
 		t.Fatalf("generate: %v", err)
 	}

@@ -15,11 +15,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/cimjob/cimjob/internal/testdeps"
 )
 
 // DefaultRealm is the realm New creates unless told otherwise.
@@ -45,8 +48,33 @@ type KDC struct {
 	exited   chan struct{}
 }
 
-// tools are the MIT programs the harness runs.
-var tools = []string{"krb5kdc", "kdb5_util", "kadmin.local", "kinit"}
+// toolPackage names the Debian package of each MIT program the harness
+// runs.
+var toolPackage = map[string]string{
+	"krb5kdc":      "krb5-kdc",
+	"kdb5_util":    "krb5-kdc",
+	"kadmin.local": "krb5-admin-server",
+	"kinit":        "krb5-user",
+	"klist":        "krb5-user",
+}
+
+// Packages lists the Debian packages of the programs above, sorted.
+func Packages() []string {
+	var pkgs []string
+	for _, p := range toolPackage {
+		if !slices.Contains(pkgs, p) {
+			pkgs = append(pkgs, p)
+		}
+	}
+	slices.Sort(pkgs)
+	return pkgs
+}
+
+// ServerTools are what Start, New and the principal and keytab methods
+// run: the KDC, its database tool and kadmin.local. Kinit runs kinit, and
+// Run whatever it is given; a test that calls them names those programs
+// to Need as well.
+var ServerTools = []string{"krb5kdc", "kdb5_util", "kadmin.local"}
 
 // lookTool finds an MIT program on PATH or in the sbin directories Debian
 // installs them to, which are not on every user's PATH.
@@ -60,35 +88,40 @@ func lookTool(name string) (string, error) {
 			return p, nil
 		}
 	}
-	return "", fmt.Errorf("%s not found (apt-get install krb5-kdc krb5-admin-server krb5-user)", name)
+	if pkg, ok := toolPackage[name]; ok {
+		return "", fmt.Errorf("MIT %s not found (Debian package %s)", name, pkg)
+	}
+	return "", fmt.Errorf("MIT %s not found", name)
 }
 
-// Available reports whether the MIT KDC programs are installed.
-func Available() error {
+// Available reports whether the MIT programs named are installed; the
+// error names each missing one and its Debian package.
+func Available(tools ...string) error {
+	var missing []string
 	for _, t := range tools {
 		if _, err := lookTool(t); err != nil {
-			return err
+			missing = append(missing, err.Error())
 		}
+	}
+	if len(missing) > 0 {
+		return errors.New(strings.Join(missing, "; "))
 	}
 	return nil
 }
 
-// Need skips the test when the KDC programs are missing, except in CI
+// Need skips the test when an MIT program named is missing, except in CI
 // (CI set), whose set-up installs them, where it fails.
-func Need(t testing.TB) {
+func Need(t testing.TB, tools ...string) {
 	t.Helper()
-	if err := Available(); err != nil {
-		if os.Getenv("CI") == "" {
-			t.Skipf("no MIT KDC: %v", err)
-		}
-		t.Fatalf("no MIT KDC in CI: %v", err)
+	if err := Available(tools...); err != nil {
+		testdeps.Missing(t, err)
 	}
 }
 
 // Start starts a KDC for one test and stops it when the test ends.
 func Start(t testing.TB) *KDC {
 	t.Helper()
-	Need(t)
+	Need(t, ServerTools...)
 	k, err := New(context.Background(), t.TempDir(), DefaultRealm)
 	if err != nil {
 		t.Fatal(err)

@@ -7,11 +7,13 @@ import (
 	"testing"
 
 	"github.com/cimjob/cimjob/internal/krb/krbtest"
+	"github.com/cimjob/cimjob/internal/testdeps"
 )
 
 // The harness itself: a realm comes up, MIT's own kinit logs in against it,
 // and klist shows the TGT.
 func TestStartAndKinit(t *testing.T) {
+	krbtest.Need(t, "kinit", "klist")
 	k := krbtest.Start(t)
 	ctx := context.Background()
 	if err := k.AddUser(ctx, "alice", "Alice-Pw1"); err != nil {
@@ -31,4 +33,10 @@ func TestStartAndKinit(t *testing.T) {
 	if err := k.Kinit(ctx, "alice", "wrong", filepath.Join(k.Dir, "cc2")); err == nil {
 		t.Error("kinit with a wrong password succeeded")
 	}
+}
+
+// A package the probes name but CI does not install would skip its tests
+// on a fresh machine and fail them under CI.
+func TestCIInstallsEveryPackage(t *testing.T) {
+	testdeps.CheckCIInstalls(t, krbtest.Packages()...)
 }

@@ -6,10 +6,13 @@ initiator MECH ENDPOINT ENVELOPE COUNT
     with its requests auth replaced by one built on MIT's GSS-API, wrapping
     each message as pyspnego's wrap_winrm does: gss_wrap_iov with header,
     data and padding buffers. Prints a JSON list of the decoded replies.
+    Needs pywinrm and requests-kerberos too: pywinrm refuses transport
+    'kerberos' without it, though the auth class is replaced here.
 acceptor MECH
     Line protocol on stdin/stdout (hex): the initiator's token in, the reply
     token out ("-" for none), then the client principal; afterwards each
     "unseal SIG DATA" prints the message, each "seal DATA" prints "SIG DATA".
+    Needs gssapi alone.
 
 MECH is "spnego" or "krb5". Uses KRB5_CONFIG, KRB5CCNAME and KRB5_KTNAME.
 """
@@ -19,8 +22,6 @@ import sys
 
 import gssapi
 import gssapi.raw as graw
-import requests
-from requests.auth import AuthBase
 
 MECHS = {
     "spnego": gssapi.OID.from_int_seq("1.3.6.1.5.5.2"),
@@ -38,50 +39,51 @@ def unwrap_winrm(ctx, header, data):
     return graw.unwrap(ctx, header + data).message
 
 
-class GssAuth(AuthBase):
-    """Negotiate over one keep-alive connection, as requests-kerberos does it,
-    but on MIT's GSS-API so that the context can seal."""
-
-    winrm_encryption_available = True
-
-    def __init__(self, mech, host):
-        name = gssapi.Name("HTTP@" + host, gssapi.NameType.hostbased_service)
-        flags = [gssapi.RequirementFlag.mutual_authentication, gssapi.RequirementFlag.integrity,
-                 gssapi.RequirementFlag.confidentiality, gssapi.RequirementFlag.out_of_sequence_detection,
-                 gssapi.RequirementFlag.replay_detection]
-        self.ctx = gssapi.SecurityContext(name=name, mech=MECHS[mech], flags=flags, usage="initiate")
-        self.sent = False
-
-    def __call__(self, r):
-        if not self.sent:
-            self.sent = True
-            r.headers["Authorization"] = "Negotiate " + base64.b64encode(self.ctx.step()).decode()
-            r.register_hook("response", self.handle)
-        return r
-
-    def handle(self, resp, **kwargs):
-        value = resp.headers.get("WWW-Authenticate", "")
-        if resp.status_code == 401:
-            return resp
-        if not value.startswith("Negotiate "):
-            raise RuntimeError("no mutual authentication token in the response")
-        self.ctx.step(base64.b64decode(value.split(" ", 1)[1]))
-        if not self.ctx.complete:
-            raise RuntimeError("context not complete after the server's token")
-        return resp
-
-    def wrap_winrm(self, host, message):
-        header, sealed = wrap_winrm(self.ctx, message)
-        return sealed, header
-
-    def unwrap_winrm(self, host, message, header):
-        return unwrap_winrm(self.ctx, header, message)
-
-
 def initiator(mech, endpoint, path, count):
+    # requests and pywinrm only here: the acceptor needs gssapi alone.
+    from requests.auth import AuthBase
     import winrm.transport
     from urllib.parse import urlsplit
     host = urlsplit(endpoint).hostname
+
+    class GssAuth(AuthBase):
+        """Negotiate over one keep-alive connection, as requests-kerberos does it,
+        but on MIT's GSS-API so that the context can seal."""
+
+        winrm_encryption_available = True
+
+        def __init__(self, mech, host):
+            name = gssapi.Name("HTTP@" + host, gssapi.NameType.hostbased_service)
+            flags = [gssapi.RequirementFlag.mutual_authentication, gssapi.RequirementFlag.integrity,
+                     gssapi.RequirementFlag.confidentiality, gssapi.RequirementFlag.out_of_sequence_detection,
+                     gssapi.RequirementFlag.replay_detection]
+            self.ctx = gssapi.SecurityContext(name=name, mech=MECHS[mech], flags=flags, usage="initiate")
+            self.sent = False
+
+        def __call__(self, r):
+            if not self.sent:
+                self.sent = True
+                r.headers["Authorization"] = "Negotiate " + base64.b64encode(self.ctx.step()).decode()
+                r.register_hook("response", self.handle)
+            return r
+
+        def handle(self, resp, **kwargs):
+            value = resp.headers.get("WWW-Authenticate", "")
+            if resp.status_code == 401:
+                return resp
+            if not value.startswith("Negotiate "):
+                raise RuntimeError("no mutual authentication token in the response")
+            self.ctx.step(base64.b64decode(value.split(" ", 1)[1]))
+            if not self.ctx.complete:
+                raise RuntimeError("context not complete after the server's token")
+            return resp
+
+        def wrap_winrm(self, host, message):
+            header, sealed = wrap_winrm(self.ctx, message)
+            return sealed, header
+
+        def unwrap_winrm(self, host, message, header):
+            return unwrap_winrm(self.ctx, header, message)
 
     class Auth(GssAuth):
         # pywinrm checks the constructor's arguments against requests-kerberos'.

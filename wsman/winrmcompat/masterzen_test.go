@@ -1,17 +1,33 @@
-package wsman
+package winrmcompat_test
 
 import (
 	"context"
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/cimjob/cimjob/wsman"
 	"github.com/masterzen/winrm"
 	"github.com/masterzen/winrm/soap"
 )
+
+const jobURI = "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/virtualization/v2/Msvm_ConcreteJob"
+
+// newClient is a wsman Client on the plain HTTP transport, without
+// retries (nothing here is worth retrying).
+func newClient(t *testing.T, cfg wsman.HTTPConfig) *wsman.Client {
+	t.Helper()
+	cfg.Retries = -1
+	tr, err := wsman.NewHTTPTransport(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &wsman.Client{Transport: tr, URL: cfg.URL}
+}
 
 // These tests show, against the masterzen/winrm version in go.mod, why
 // cimjob does not carry its SOAP over masterzen's transport: the same
@@ -42,7 +58,10 @@ func masterzenPost(t *testing.T, srvURL string) (string, error) {
 }
 
 func windowsFaultServer(t *testing.T) *httptest.Server {
-	fault := readTestdata(t, "fault_invalid_selectors.xml")
+	fault, err := os.ReadFile("../testdata/fault_invalid_selectors.xml") // wsman's fixture
+	if err != nil {
+		t.Fatal(err)
+	}
 	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/soap+xml;charset=UTF-8")
 		w.WriteHeader(http.StatusInternalServerError)
@@ -75,14 +94,11 @@ func TestMasterzenFaultIsAPlainString(t *testing.T) {
 	}
 
 	// cimjob: a typed *Fault with the decoded subcode, code and status.
-	c := &Client{
-		Transport:    newTransport(t, fastConfig(srv.URL)),
-		URL:          srv.URL,
-		NewMessageID: func() string { return "uuid:11111111-2222-3333-4444-555555555555" },
-	}
+	c := newClient(t, wsman.HTTPConfig{URL: srv.URL})
+	c.NewMessageID = func() string { return "uuid:11111111-2222-3333-4444-555555555555" }
 	_, err = c.Invoke(context.Background(), jobURI, "GetError", nil, nil)
-	var f *Fault
-	if !errors.As(err, &f) || !IsInvalidSelectors(err) || f.HTTPStatus != 500 || f.WSManCode() != CodeInvalidSelectors {
+	var f *wsman.Fault
+	if !errors.As(err, &f) || !wsman.IsInvalidSelectors(err) || f.HTTPStatus != 500 || f.WSManCode() != wsman.CodeInvalidSelectors {
 		t.Fatalf("cimjob err = %v, want a typed InvalidSelectors *Fault", err)
 	}
 }
@@ -101,11 +117,9 @@ func TestMasterzen401IsInvalidContentType(t *testing.T) {
 	}
 
 	// cimjob: an *AuthError naming what the service offers.
-	cfg := fastConfig(srv.URL)
-	cfg.Auth, cfg.AllowUnencrypted = BasicAuth{Username: "user", Password: "pass"}, true
-	c := &Client{Transport: newTransport(t, cfg), URL: srv.URL}
+	c := newClient(t, wsman.HTTPConfig{URL: srv.URL, Auth: wsman.BasicAuth{Username: "user", Password: "pass"}, AllowUnencrypted: true})
 	_, err = c.Invoke(context.Background(), jobURI, "GetError", nil, nil)
-	var ae *AuthError
+	var ae *wsman.AuthError
 	if !errors.As(err, &ae) || len(ae.Offered) != 4 || !strings.Contains(err.Error(), "CredSSP") {
 		t.Fatalf("cimjob err = %v, want an *AuthError listing the offered schemes", err)
 	}
