@@ -17,8 +17,10 @@ type Limits struct {
 }
 
 // DefaultLimits are generous for any CIM_Error and small enough that a
-// hostile document cannot exhaust memory.
-var DefaultLimits = Limits{MaxBytes: 4 << 20, MaxDepth: 64, MaxProperties: 4096, MaxElements: 65536}
+// hostile document cannot exhaust memory. MaxBytes is also the default cap
+// on a WS-Management reply (wsman.Config.Limits) and the CLI's
+// --max-response-bytes.
+var DefaultLimits = Limits{MaxBytes: 8 << 20, MaxDepth: 64, MaxProperties: 4096, MaxElements: 65536}
 
 // WithDefaults returns l with each zero or negative field taken from
 // DefaultLimits, so that a caller can set one bound and keep the others.

@@ -207,19 +207,17 @@ func TestNTLMRelayToStrictCBTRefused(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			relay, url := newNTLMRelay(t, target, tlsCfg, envelope, tc.mode)
-			tr, err := wsman.NewTransport(wsman.HTTPConfig{
+			client, err := wsman.NewClient(wsman.Config{
 				URL:  url,
 				Auth: wsman.NTLMAuth{Username: "demo", Password: "demo-password", AllowNoTimestamp: tc.allowNoTimestamp},
 			})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if c, ok := tr.(io.Closer); ok {
-				t.Cleanup(func() { c.Close() })
-			}
+			t.Cleanup(func() { client.Close() })
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			_, err = (&wsman.Client{Transport: tr, URL: url}).Identify(ctx)
+			_, err = client.Identify(ctx)
 			var ae *wsman.AuthError
 			if !errors.As(err, &ae) {
 				t.Fatalf("victim: err = %v, want a *wsman.AuthError", err)

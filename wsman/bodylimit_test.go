@@ -11,7 +11,7 @@ import (
 
 // TestMaxBodySizeLimit: a MaxBodySize near the int64 maximum made the
 // limit plus the slack for sealing, framing and headers wrap negative, so
-// that every reply "exceeded" it. Above MaxBodySizeLimit both transports
+// that every reply "exceeded" it. Above MaxReplyBytesLimit both transports
 // refuse the configuration; at the limit a call works, sealed or not.
 func TestMaxBodySizeLimit(t *testing.T) {
 	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -22,18 +22,18 @@ func TestMaxBodySizeLimit(t *testing.T) {
 	t.Cleanup(plain.Close)
 	_, sealed := startNTLMServer(t, false, false)
 
-	configs := map[string]func() HTTPConfig{
-		"plain": func() HTTPConfig {
+	configs := map[string]func() Config{
+		"plain": func() Config {
 			cfg := fastConfig(plain.URL + "/wsman")
 			cfg.Proxy = noProxy
 			return cfg
 		},
-		"sealed": func() HTTPConfig { return ntlmConfig(sealed, ntlmPassword) },
+		"sealed": func() Config { return ntlmConfig(sealed, ntlmPassword) },
 	}
 	for name, base := range configs {
-		for _, size := range []int64{math.MaxInt64, math.MaxInt64 - sealOverhead + 1, MaxBodySizeLimit + 1} {
+		for _, size := range []int64{math.MaxInt64, math.MaxInt64 - sealOverhead + 1, MaxReplyBytesLimit + 1} {
 			cfg := base()
-			cfg.MaxBodySize = size
+			cfg.Limits.MaxBytes = size
 			if tr, err := NewTransport(cfg); err == nil {
 				if c, ok := tr.(io.Closer); ok {
 					c.Close()
@@ -42,7 +42,7 @@ func TestMaxBodySizeLimit(t *testing.T) {
 			}
 		}
 		cfg := base()
-		cfg.MaxBodySize = MaxBodySizeLimit
+		cfg.Limits.MaxBytes = MaxReplyBytesLimit
 		tr, err := NewTransport(cfg)
 		if err != nil {
 			t.Fatalf("%s: MaxBodySize at the limit: %v", name, err)
@@ -53,7 +53,7 @@ func TestMaxBodySizeLimit(t *testing.T) {
 		if name == "sealed" {
 			err = invokeGetError(context.Background(), testClient(tr, sealed.URL+"/wsman"))
 		} else {
-			_, _, err = tr.RoundTripStatus(context.Background(), []byte("<env/>"))
+			_, _, err = roundTrip(context.Background(), tr, []byte("<env/>"))
 		}
 		if err != nil {
 			t.Errorf("%s: a call with MaxBodySize at the limit: %v", name, err)

@@ -13,41 +13,40 @@ import (
 	"github.com/cimjob/cimjob/cim"
 )
 
-// Defaults the Client uses when its fields are zero.
-const (
-	DefaultMaxEnvelopeSize  = 153600
-	DefaultOperationTimeout = 60 * time.Second
-	DefaultLocale           = "en-US"
-	DefaultMaxPulls         = 10000
-	// ReplyGrace is how much longer than the OperationTimeout it sent the
-	// Client waits, when the caller set no deadline, for the reply to
-	// cross the network.
-	ReplyGrace = 30 * time.Second
-)
-
-// Client sends WS-Management requests over a Transport.
+// Client sends WS-Management requests over a Transport. Make one with
+// NewClient and Close it when done; it is safe for concurrent use.
 type Client struct {
-	Transport Transport
-	// URL is the service address, used as wsa:To ("http://host:5985/wsman").
-	URL string
-	// MaxEnvelopeSize is sent as wsman:MaxEnvelopeSize.
-	MaxEnvelopeSize int
-	// Locale is sent as wsman:Locale and DataLocale.
-	Locale string
-	// OperationTimeout is sent when the context has no deadline, and the
-	// call is then given OperationTimeout + ReplyGrace as its deadline, so
-	// that no call waits forever; with a deadline, the time left (less a
-	// margin for the reply) is sent.
-	OperationTimeout time.Duration
-	// NewMessageID makes MessageIDs; nil means random "uuid:" IDs. Tests set it.
-	NewMessageID func() string
-	// Limits bounds the parsing of replies and of CIM instances in them.
-	Limits cim.Limits
-	// MaxPulls bounds the Pull requests of one Enumerate, so that a service
-	// that never says EndOfSequence cannot keep the client pulling; 0 means
-	// DefaultMaxPulls.
-	MaxPulls int
+	t   Transport
+	cfg Config // with its defaults
 }
+
+// NewClient checks cfg, fills in its defaults and builds the transport
+// cfg.Auth needs (see NewTransport), unless cfg.Transport gives one. It
+// opens no connection. It returns an error wrapping ErrUnencrypted when cfg
+// would send a secret in the clear over plain HTTP.
+func NewClient(cfg Config) (*Client, error) {
+	cfg, _, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	t := cfg.Transport
+	if t == nil {
+		if t, err = NewTransport(cfg); err != nil {
+			return nil, err
+		}
+	}
+	return &Client{t: t, cfg: cfg}, nil
+}
+
+// Close releases the transport's connections.
+func (c *Client) Close() error { return c.t.Close() }
+
+// URL returns the service URL.
+func (c *Client) URL() string { return c.cfg.URL }
+
+// Limits returns the bounds replies are parsed within, for callers that
+// decode more of a reply (such as an embedded CIM instance).
+func (c *Client) Limits() cim.Limits { return c.cfg.Limits }
 
 // Response is a parsed WS-Management reply.
 type Response struct {
@@ -78,11 +77,8 @@ type Output struct {
 // RelatesTo matches the MessageID sent. A fault is returned as a *Fault,
 // with the parsed Response, whatever HTTP status carried it.
 func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
-	if c.Transport == nil {
-		return nil, errors.New("wsman: Client has no Transport")
-	}
-	if c.URL == "" && !r.isIdentify() {
-		return nil, errors.New("wsman: Client has no URL")
+	if c == nil || c.t == nil {
+		return nil, errors.New("wsman: Client not made by NewClient")
 	}
 	opTimeout := c.operationTimeout(ctx)
 	if _, ok := ctx.Deadline(); !ok {
@@ -91,12 +87,12 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 		defer cancel()
 	}
 	h := Headers{
-		To:               c.URL,
-		MessageID:        c.messageID(),
-		MaxEnvelopeSize:  c.MaxEnvelopeSize,
+		To:               c.cfg.URL,
+		MessageID:        c.cfg.NewMessageID(),
+		MaxEnvelopeSize:  c.cfg.MaxEnvelopeSize,
 		OperationTimeout: opTimeout,
-		Locale:           c.locale(),
-		DataLocale:       c.locale(),
+		Locale:           c.cfg.Locale,
+		DataLocale:       c.cfg.Locale,
 	}
 	env, err := r.Envelope(h)
 	if err != nil {
@@ -105,26 +101,26 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 	if r.Idempotent {
 		ctx = withIdempotent(ctx)
 	}
-	body, status, err := c.roundTrip(ctx, env)
+	reply, err := c.t.RoundTrip(ctx, env)
 	if err != nil {
 		// A SOAP fault may come with any status (Windows uses 400 too).
 		var he *HTTPError
 		if errors.As(err, &he) && len(he.Body) > 0 {
-			if resp, perr := ParseResponse(he.Body, c.Limits); isFault(perr) {
+			if resp, perr := ParseResponse(he.Body, c.cfg.Limits); isFault(perr) {
 				return c.finishFault(resp, perr, he.StatusCode, r, h.MessageID)
 			}
 		}
 		return nil, err
 	}
-	resp, err := ParseResponse(body, c.Limits)
+	resp, err := ParseResponse(reply.Body, c.cfg.Limits)
 	if isFault(err) {
-		return c.finishFault(resp, err, status, r, h.MessageID)
+		return c.finishFault(resp, err, reply.Status, r, h.MessageID)
 	}
 	if err != nil {
 		return nil, err
 	}
-	if status == 500 {
-		return nil, &HTTPError{URL: c.URL, StatusCode: 500, Status: "500 Internal Server Error", Snippet: "a SOAP reply without a fault"}
+	if reply.Status == 500 {
+		return nil, &HTTPError{URL: c.cfg.URL, StatusCode: 500, Status: "500 Internal Server Error", Snippet: "a SOAP reply without a fault"}
 	}
 	if !r.isIdentify() && resp.RelatesTo != h.MessageID {
 		return nil, relatesToError(resp.RelatesTo, h.MessageID)
@@ -141,7 +137,7 @@ func (c *Client) finishFault(resp *Response, err error, status int, r *Request, 
 	var f *Fault
 	errors.As(err, &f)
 	f.HTTPStatus = status
-	f.Reason = f.pickReason(c.locale())
+	f.Reason = f.pickReason(c.cfg.Locale)
 	// Some faults are raised before the service reads the MessageID, and
 	// carry no RelatesTo; one that names another message is not ours.
 	if !r.isIdentify() && resp.RelatesTo != "" && resp.RelatesTo != sent {
@@ -152,29 +148,6 @@ func (c *Client) finishFault(resp *Response, err error, status int, r *Request, 
 
 func relatesToError(got, want string) error {
 	return &ResponseError{Reason: fmt.Sprintf("reply RelatesTo %q does not match the request's MessageID %q", got, want)}
-}
-
-// roundTrip uses the status-reporting path when the transport has one.
-func (c *Client) roundTrip(ctx context.Context, env []byte) ([]byte, int, error) {
-	if st, ok := c.Transport.(StatusTransport); ok {
-		return st.RoundTripStatus(ctx, env)
-	}
-	body, err := c.Transport.RoundTrip(ctx, env)
-	return body, 0, err
-}
-
-func (c *Client) locale() string {
-	if c.Locale != "" {
-		return c.Locale
-	}
-	return DefaultLocale
-}
-
-func (c *Client) messageID() string {
-	if c.NewMessageID != nil {
-		return c.NewMessageID()
-	}
-	return NewMessageID()
 }
 
 // NewMessageID returns a random "uuid:" message ID in the form Windows uses.
@@ -195,10 +168,7 @@ func (c *Client) operationTimeout(ctx context.Context) time.Duration {
 		margin := min(left/10, 2*time.Second)
 		return max(left-margin, time.Second)
 	}
-	if c.OperationTimeout > 0 {
-		return c.OperationTimeout
-	}
-	return DefaultOperationTimeout
+	return c.cfg.OperationTimeout
 }
 
 // Identify asks the service who it is.
@@ -228,7 +198,7 @@ func (c *Client) Get(ctx context.Context, resourceURI string, selectors ...Selec
 	if resp.Body == nil {
 		return nil, &ResponseError{Reason: "reply to Get has an empty body"}
 	}
-	inst, err := cim.ParseWSCIM(resp.Body, c.Limits)
+	inst, err := cim.ParseWSCIM(resp.Body, c.cfg.Limits)
 	if err != nil {
 		return nil, &ResponseError{Reason: "decoding the instance in the reply to Get", Err: err}
 	}

@@ -20,13 +20,13 @@ type fakeService struct {
 	wrongRel bool
 }
 
-func (s *fakeService) RoundTripStatus(ctx context.Context, env []byte) ([]byte, int, error) {
+func (s *fakeService) RoundTrip(ctx context.Context, env []byte) (*Reply, error) {
 	if _, ok := ctx.Deadline(); !ok {
-		return nil, 0, errors.New("the Client sent a call without a deadline")
+		return nil, errors.New("the Client sent a call without a deadline")
 	}
 	doc := etree.NewDocument()
 	if err := doc.ReadFromBytes(env); err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	s.requests = append(s.requests, doc)
 	hdr := child(doc.Root(), NSSOAP, "Header")
@@ -37,12 +37,14 @@ func (s *fakeService) RoundTripStatus(ctx context.Context, env []byte) ([]byte, 
 	}
 	body := s.reply(firstChildElement(child(doc.Root(), NSSOAP, "Body")), action)
 	if strings.HasPrefix(body, "<s:Envelope") {
-		return []byte(strings.ReplaceAll(body, "RELATES", id)), s.statusOr200(), nil
+		return &Reply{Body: []byte(strings.ReplaceAll(body, "RELATES", id)), Status: s.statusOr200()}, nil
 	}
 	out := fmt.Sprintf(`<s:Envelope xmlns:s="%s" xmlns:a="%s" xmlns:w="%s" xmlns:n="%s"><s:Header><a:Action>%sResponse</a:Action><a:MessageID>uuid:R</a:MessageID><a:RelatesTo>%s</a:RelatesTo></s:Header><s:Body>%s</s:Body></s:Envelope>`,
 		NSSOAP, NSAddressing, NSWSMan, NSEnumeration, action, id, body)
-	return []byte(out), s.statusOr200(), nil
+	return &Reply{Body: []byte(out), Status: s.statusOr200()}, nil
 }
+
+func (s *fakeService) Close() error { return nil }
 
 func (s *fakeService) statusOr200() int {
 	if s.status == 0 {
@@ -51,17 +53,35 @@ func (s *fakeService) statusOr200() int {
 	return s.status
 }
 
-func (s *fakeService) RoundTrip(ctx context.Context, env []byte) ([]byte, error) {
-	b, _, err := s.RoundTripStatus(ctx, env)
-	return b, err
-}
-
 func newFakeClient(s *fakeService) *Client {
 	n := 0
-	return &Client{Transport: s, URL: "http://hv01:5985/wsman", NewMessageID: func() string {
+	return newTestClient(Config{Transport: s, URL: "http://hv01:5985/wsman", NewMessageID: func() string {
 		n++
 		return fmt.Sprintf("uuid:00000000-0000-4000-8000-%012d", n)
-	}}
+	}})
+}
+
+// roundTrip is tr.RoundTrip as body, status and error, for tables; the
+// status of a failure is the one its *HTTPError carries.
+func roundTrip(ctx context.Context, tr Transport, env []byte) ([]byte, int, error) {
+	r, err := tr.RoundTrip(ctx, env)
+	if err != nil {
+		var he *HTTPError
+		if errors.As(err, &he) {
+			return nil, he.StatusCode, err
+		}
+		return nil, 0, err
+	}
+	return r.Body, r.Status, nil
+}
+
+// newTestClient is NewClient for a Config that must be valid.
+func newTestClient(cfg Config) *Client {
+	c, err := NewClient(cfg)
+	if err != nil {
+		panic(err)
+	}
+	return c
 }
 
 const getErrorOutput = `<p:GetError_OUTPUT xmlns:p="` + jobURI + `" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><p:Error>&lt;INSTANCE CLASSNAME="Msvm_Error"/&gt;</p:Error><p:ReturnValue>0</p:ReturnValue></p:GetError_OUTPUT>`
@@ -93,7 +113,7 @@ func TestInvoke(t *testing.T) {
 	if got := textOf(child(hdr, NSWSMan, "OperationTimeout")); got != "PT60.000S" {
 		t.Errorf("OperationTimeout without deadline = %q", got)
 	}
-	if got := textOf(child(hdr, NSAddressing, "To")); got != c.URL {
+	if got := textOf(child(hdr, NSAddressing, "To")); got != c.URL() {
 		t.Errorf("To = %q", got)
 	}
 }
@@ -150,7 +170,7 @@ func TestDoFaultStatuses(t *testing.T) {
 		s := &fakeService{status: status, reply: func(*etree.Element, string) string { return fault }}
 		_, err := newFakeClient(s).Invoke(context.Background(), jobURI, "GetError", nil, nil)
 		var f *Fault
-		if !errors.As(err, &f) || !IsInvalidSelectors(err) {
+		if !errors.As(err, &f) || !errors.Is(err, ErrNotFound) {
 			t.Fatalf("status %d: err = %v, want InvalidSelectors *Fault", status, err)
 		}
 		if f.HTTPStatus != status {
@@ -170,19 +190,23 @@ func TestDoFaultStatuses(t *testing.T) {
 // than 200/500) is still a *Fault.
 type httpErrorTransport struct{ body []byte }
 
-func (h httpErrorTransport) RoundTrip(ctx context.Context, env []byte) ([]byte, error) {
+func (h httpErrorTransport) RoundTrip(ctx context.Context, env []byte) (*Reply, error) {
 	return nil, &HTTPError{URL: "http://x/wsman", StatusCode: 400, Status: "400 Bad Request", Body: h.body}
 }
 
+func (httpErrorTransport) Close() error { return nil }
+
 func TestDoFaultInsideHTTPError(t *testing.T) {
 	body := readTestdata(t, "fault_enum_context_default_ns.xml")
-	c := &Client{Transport: httpErrorTransport{body}, URL: "http://x/wsman", NewMessageID: func() string { return "uuid:11111111-2222-3333-4444-555555555555" }}
+	cfg := Config{Transport: httpErrorTransport{body}, URL: "http://x/wsman", NewMessageID: func() string { return "uuid:11111111-2222-3333-4444-555555555555" }}
+	c := newTestClient(cfg)
 	_, err := c.Do(context.Background(), NewPull(jobURI, "ctx", 0))
 	var f *Fault
-	if !errors.As(err, &f) || f.HTTPStatus != 400 || !IsInvalidEnumerationContext(err) {
+	if !errors.As(err, &f) || f.HTTPStatus != 400 || !errors.Is(err, ErrInvalidEnumerationContext) {
 		t.Fatalf("err = %v, want InvalidEnumerationContext *Fault with status 400", err)
 	}
-	c.Transport = httpErrorTransport{[]byte("<html>nope</html>")}
+	cfg.Transport = httpErrorTransport{[]byte("<html>nope</html>")}
+	c = newTestClient(cfg)
 	_, err = c.Do(context.Background(), NewPull(jobURI, "ctx", 0))
 	var he *HTTPError
 	if !errors.As(err, &he) {
@@ -200,7 +224,7 @@ func TestDo500WithoutFault(t *testing.T) {
 }
 
 func TestOperationTimeoutFromDeadline(t *testing.T) {
-	c := &Client{OperationTimeout: 5 * time.Minute}
+	c := newTestClient(Config{URL: "http://x/wsman", Transport: &fakeService{}, OperationTimeout: 5 * time.Minute})
 	if got := c.operationTimeout(context.Background()); got != 5*time.Minute {
 		t.Errorf("no deadline: %v", got)
 	}
@@ -302,8 +326,7 @@ func TestEnumerateBounded(t *testing.T) {
 		}
 		return `<n:PullResponse><n:EnumerationContext>uuid:C</n:EnumerationContext></n:PullResponse>`
 	}
-	c := newFakeClient(s)
-	c.MaxPulls = 5
+	c := newTestClient(Config{Transport: s, URL: "http://hv01:5985/wsman", MaxPulls: 5})
 	_, err := c.Enumerate(context.Background(), jobURI, EnumerateOptions{})
 	var re *ResponseError
 	if !errors.As(err, &re) || !strings.Contains(err.Error(), "did not end after 5 pulls") {

@@ -24,10 +24,7 @@ func (c *Client) Enumerate(ctx context.Context, resourceURI string, opt Enumerat
 	if err != nil {
 		return nil, err
 	}
-	maxPulls := c.MaxPulls
-	if maxPulls <= 0 {
-		maxPulls = DefaultMaxPulls
-	}
+	maxPulls := c.cfg.MaxPulls
 	for pulls := 0; !page.end; pulls++ {
 		if pulls >= maxPulls {
 			c.release(ctx, resourceURI, page.context)
@@ -70,7 +67,7 @@ func (c *Client) readPage(el *etree.Element, out *[]*cim.Instance) (enumPage, er
 	for _, ns := range []string{NSWSMan, NSEnumeration} {
 		for _, items := range children(el, ns, "Items") {
 			for _, it := range items.ChildElements() {
-				inst, err := cim.ParseWSCIM(it, c.Limits)
+				inst, err := cim.ParseWSCIM(it, c.cfg.Limits)
 				if err != nil {
 					return p, &ResponseError{Reason: fmt.Sprintf("decoding enumeration item %d", len(*out)+1), Err: err}
 				}

@@ -6,11 +6,10 @@ import (
 	"fmt"
 	"net"
 	"strings"
-)
 
-// ErrBodyTooLarge is wrapped by the *ResponseError returned when a reply is
-// larger than the transport's cap.
-var ErrBodyTooLarge = errors.New("wsman: response body exceeds the size limit")
+	"github.com/cimjob/cimjob/cim"
+	"github.com/cimjob/cimjob/internal/oneline"
+)
 
 // ErrUnencrypted is wrapped by the error NewHTTPTransport returns when its
 // configuration would send a password in the clear over plain HTTP without
@@ -72,7 +71,7 @@ func (e *HTTPError) Error() string {
 	if e.StatusCode == 413 {
 		msg += " (request larger than the service's MaxEnvelopeSize)"
 	}
-	if s := oneLine(e.Snippet); s != "" {
+	if s := oneline.Fold(e.Snippet); s != "" {
 		msg += ": " + s
 	}
 	return msg
@@ -120,8 +119,8 @@ func (e *ResponseError) Unwrap() error { return e.Err }
 
 func (e *ResponseError) Error() string {
 	msg := "invalid WS-Management reply: " + e.Reason
-	if e.Err != nil && !errors.Is(e.Err, ErrBodyTooLarge) && !errors.Is(e.Err, ErrDTD) {
-		msg += ": " + oneLine(e.Err.Error())
+	if e.Err != nil && !errors.Is(e.Err, cim.ErrTooLarge) && !errors.Is(e.Err, cim.ErrDTD) {
+		msg += ": " + oneline.Fold(e.Err.Error())
 	}
 	return msg
 }

@@ -28,9 +28,11 @@ func exampleServer() *httptest.Server {
 			http.Error(w, "bad request", http.StatusBadRequest)
 			return
 		}
-		var id, selector, op string
+		var id, selector, op, action string
 		for _, e := range doc.FindElements("//*") {
 			switch {
+			case e.Tag == "Action" && e.NamespaceURI() == "http://schemas.xmlsoap.org/ws/2004/08/addressing":
+				action = e.Text()
 			case e.Tag == "MessageID" && e.NamespaceURI() == "http://schemas.xmlsoap.org/ws/2004/08/addressing":
 				id = e.Text()
 			case e.Tag == "Selector" && e.NamespaceURI() == wsman.NSWSMan:
@@ -49,6 +51,8 @@ func exampleServer() *httptest.Server {
 			item := `<p:Msvm_ConcreteJob xmlns:p="` + exampleJobURI + `"><p:InstanceID>%s</p:InstanceID><p:JobState>%d</p:JobState></p:Msvm_ConcreteJob>`
 			io.WriteString(w, head+`<n:EnumerateResponse xmlns:n="http://schemas.xmlsoap.org/ws/2004/09/enumeration" xmlns:w="http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd"><n:EnumerationContext/><w:Items>`+
 				fmt.Sprintf(item, "J1", 10)+fmt.Sprintf(item, "J2", 7)+`</w:Items><w:EndOfSequence/></n:EnumerateResponse>`+tail)
+		case action == wsman.ActionGet && selector == "J1":
+			io.WriteString(w, head+`<p:Msvm_ConcreteJob xmlns:p="`+exampleJobURI+`"><p:InstanceID>J1</p:InstanceID><p:JobState>10</p:JobState><p:ErrorDescription>Disk full</p:ErrorDescription></p:Msvm_ConcreteJob>`+tail)
 		case selector == "J1":
 			io.WriteString(w, head+`<p:GetError_OUTPUT xmlns:p="`+exampleJobURI+`"><p:Error>&lt;INSTANCE CLASSNAME="Msvm_Error"&gt;&lt;PROPERTY NAME="Message" TYPE="string"&gt;&lt;VALUE&gt;Disk full&lt;/VALUE&gt;&lt;/PROPERTY&gt;&lt;/INSTANCE&gt;</p:Error><p:ReturnValue>0</p:ReturnValue></p:GetError_OUTPUT>`+tail)
 		default:
@@ -58,18 +62,67 @@ func exampleServer() *httptest.Server {
 	}))
 }
 
+// exampleClient is a Client of the example server, as NewClient's
+// example makes one for a real host.
 func exampleClient(url string) *wsman.Client {
-	tr, err := wsman.NewHTTPTransport(wsman.HTTPConfig{URL: url})
+	c, err := wsman.NewClient(wsman.Config{URL: url})
 	if err != nil {
 		panic(err)
 	}
-	return &wsman.Client{Transport: tr, URL: url}
+	return c
+}
+
+// A Client for a Windows host with NTLM, what a host accepts as installed:
+// over plain HTTP every message is sealed; over HTTPS the handshake is
+// bound to the server's certificate. The other settings have the defaults
+// the cimjob CLI uses.
+func ExampleNewClient() {
+	c, err := wsman.NewClient(wsman.Config{
+		URL:  "http://hv01.example.com:5985/wsman",
+		Auth: wsman.NTLMAuth{Username: `CORP\operator`, Password: "secret"},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer c.Close() // NTLM and Kerberos keep authenticated connections
+	fmt.Println(c.URL(), c.Limits().MaxBytes)
+	// Output: http://hv01.example.com:5985/wsman 8388608
+}
+
+// Basic authentication sends the password readable by anyone on the path
+// of plain HTTP: NewClient refuses it unless told otherwise.
+func ExampleNewClient_unencrypted() {
+	_, err := wsman.NewClient(wsman.Config{
+		URL:  "http://hv01.example.com:5985/wsman",
+		Auth: wsman.BasicAuth{Username: "Administrator", Password: "secret"},
+	})
+	fmt.Println(errors.Is(err, wsman.ErrUnencrypted))
+	// Output: true
+}
+
+func ExampleClient_Get() {
+	srv := exampleServer()
+	defer srv.Close()
+	c := exampleClient(srv.URL + "/wsman")
+	defer c.Close()
+
+	job, err := c.Get(context.Background(), exampleJobURI, wsman.Selector{Name: "InstanceID", Value: "J1"})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	state, _ := job.Property("JobState").Uint()
+	desc, _ := job.Property("ErrorDescription").Text()
+	fmt.Println(job.ClassName, state, desc)
+	// Output: Msvm_ConcreteJob 10 Disk full
 }
 
 func ExampleClient_Invoke() {
 	srv := exampleServer()
 	defer srv.Close()
 	c := exampleClient(srv.URL + "/wsman")
+	defer c.Close()
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -102,7 +155,8 @@ func ExampleClient_Identify() {
 }
 
 // A job that no longer exists answers with a w:InvalidSelectors fault; it
-// arrives as a typed *Fault whatever the HTTP status that carried it.
+// arrives as a typed *Fault whatever the HTTP status that carried it, and
+// errors.Is tells its kind.
 func ExampleFault() {
 	srv := exampleServer()
 	defer srv.Close()
@@ -111,12 +165,12 @@ func ExampleFault() {
 	var f *wsman.Fault
 	if errors.As(err, &f) {
 		fmt.Println(f.Subcode.Local, f.WSManCode(), f.HTTPStatus)
-		fmt.Println(wsman.IsInvalidSelectors(err))
+		fmt.Println(errors.Is(err, wsman.ErrNotFound), errors.Is(err, wsman.ErrAccessDenied))
 		fmt.Println(err)
 	}
 	// Output:
 	// InvalidSelectors 2150858843 500
-	// true
+	// true false
 	// wsman fault w:InvalidSelectors (2150858843) from HV01: The WS-Management service cannot process the request because the request contained invalid selectors for the resource.
 }
 
@@ -140,31 +194,29 @@ func ExampleClient_Enumerate() {
 	// Msvm_ConcreteJob J2 7
 }
 
-func ExampleNewHTTPTransport() {
-	_, err := wsman.NewHTTPTransport(wsman.HTTPConfig{
-		URL:  "http://hv01.example.com:5985/wsman",
-		Auth: wsman.BasicAuth{Username: "Administrator", Password: "secret"},
-	})
-	fmt.Println(errors.Is(err, wsman.ErrUnencrypted))
-	// Output: true
-}
-
-// NTLM, the default a Windows host accepts out of the box: over plain
-// HTTP every message is sealed; over HTTPS the handshake is bound to the
-// server's certificate.
-func ExampleNewTransport() {
-	t, err := wsman.NewTransport(wsman.HTTPConfig{
-		URL:  "http://hv01.example.com:5985/wsman",
-		Auth: wsman.NTLMAuth{Username: `CORP\operator`, Password: "secret"},
-	})
+// The seam: a Transport of your own (a test double, a recorder, an
+// in-process service) goes in Config.Transport.
+func ExampleTransport() {
+	c, err := wsman.NewClient(wsman.Config{URL: "http://hv01:5985/wsman", Transport: cannedTransport{}})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	defer t.(*wsman.SessionTransport).Close()
-	fmt.Printf("%T\n", t)
-	// Output: *wsman.SessionTransport
+	defer c.Close()
+	_, err = c.Get(context.Background(), exampleJobURI, wsman.Selector{Name: "InstanceID", Value: "J9"})
+	fmt.Println(errors.Is(err, wsman.ErrNotFound))
+	// Output: true
 }
+
+// cannedTransport answers every request with the fault Windows sends for
+// an instance that is not there.
+type cannedTransport struct{}
+
+func (cannedTransport) RoundTrip(context.Context, []byte) (*wsman.Reply, error) {
+	return &wsman.Reply{Status: 500, Body: []byte(`<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body><s:Fault><s:Code><s:Value>s:Sender</s:Value><s:Subcode><s:Value xmlns:w="http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd">w:InvalidSelectors</s:Value></s:Subcode></s:Code></s:Fault></s:Body></s:Envelope>`)}, nil
+}
+
+func (cannedTransport) Close() error { return nil }
 
 func ExampleRequest_Envelope() {
 	req := wsman.NewGet(exampleJobURI, wsman.Selector{Name: "InstanceID", Value: `a&b"c`})

@@ -1,13 +1,13 @@
 package wsman
 
 import (
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 
 	"github.com/beevik/etree"
 	"github.com/cimjob/cimjob/cim"
+	"github.com/cimjob/cimjob/internal/oneline"
 )
 
 // QName is an XML qualified name resolved to its namespace URI.
@@ -52,9 +52,6 @@ func conventionalPrefix(ns string) (string, bool) {
 	return "", false
 }
 
-// Subcodes the predicates below test for.
-func subcodeWSMan(local string) QName { return QName{NSWSMan, local} }
-
 // WSManFault codes seen from Windows (docs/wire.md, Faults).
 const (
 	CodeInvalidSelectors  = 2150858843
@@ -64,6 +61,7 @@ const (
 	CodeWMIAccessDenied2  = 2150859013
 	CodeClassNotFound     = 2150858778
 	CodeTooManyOperations = 2150859174
+	CodeResourceNotFound  = 2150858752
 )
 
 // Fault is a SOAP 1.2 fault from a WS-Management service, with the
@@ -150,7 +148,7 @@ func ParseFault(el *etree.Element, lim cim.Limits) (*Fault, error) {
 	}
 	for _, t := range children(child(el, NSSOAP, "Reason"), NSSOAP, "Text") {
 		lang, _ := attrNS(t, nsXML, "lang")
-		f.Reasons = append(f.Reasons, ReasonText{Lang: lang, Text: oneLine(textOf(t))})
+		f.Reasons = append(f.Reasons, ReasonText{Lang: lang, Text: oneline.Fold(textOf(t))})
 	}
 	f.Reason = f.pickReason("")
 	if d := child(el, NSSOAP, "Detail"); d != nil {
@@ -209,7 +207,7 @@ func (f *Fault) parseWSManFault(el *etree.Element, lim cim.Limits) *WSManFault {
 	}
 	w.Machine, _ = attrPlain(el, "Machine")
 	if msg := child(el, NSWSManFault, "Message"); msg != nil {
-		w.Message = oneLine(textOf(msg))
+		w.Message = oneline.Fold(textOf(msg))
 		if pf := child(msg, NSWSManFault, "ProviderFault"); pf != nil {
 			w.Provider = f.parseProviderFault(pf, lim)
 		}
@@ -218,7 +216,7 @@ func (f *Fault) parseWSManFault(el *etree.Element, lim cim.Limits) *WSManFault {
 }
 
 func (f *Fault) parseProviderFault(el *etree.Element, lim cim.Limits) *ProviderFault {
-	p := &ProviderFault{Message: oneLine(textOf(el))}
+	p := &ProviderFault{Message: oneline.Fold(textOf(el))}
 	p.Provider, _ = attrPlain(el, "provider")
 	p.Path, _ = attrPlain(el, "path")
 	if w := child(el, NSWSManFault, "WSManFault"); w != nil {
@@ -287,7 +285,7 @@ func orderedText(e *etree.Element, skip func(*etree.Element) bool) string {
 		}
 	}
 	rec(e)
-	return oneLine(b.String())
+	return oneline.Fold(b.String())
 }
 
 // chain returns the WSManFaults from the outermost to the deepest.
@@ -338,7 +336,7 @@ func (f *Fault) Message() string {
 		}
 	}
 	if f.CIMError != nil && f.CIMError.Message != "" {
-		return oneLine(f.CIMError.Message)
+		return oneline.Fold(f.CIMError.Message)
 	}
 	if f.Reason != "" {
 		return f.Reason
@@ -362,82 +360,10 @@ func (f *Fault) Error() string {
 		fmt.Fprintf(&b, " (%d)", c)
 	}
 	if m := f.Machine(); m != "" {
-		b.WriteString(" from " + oneLine(m))
+		b.WriteString(" from " + oneline.Fold(m))
 	}
 	if msg := f.Message(); msg != "" {
 		b.WriteString(": " + msg)
 	}
 	return b.String()
-}
-
-// Is lets errors.Is match a fault against a pattern *Fault: every
-// non-zero field among Code, Subcode and WSMan.Code of the pattern must
-// match (WSMan.Code against any code in the fault's chain).
-func (f *Fault) Is(target error) bool {
-	t, ok := target.(*Fault)
-	if !ok || t == nil {
-		return false
-	}
-	if t.Code != (QName{}) && t.Code != f.Code {
-		return false
-	}
-	if t.Subcode != (QName{}) && t.Subcode != f.Subcode {
-		return false
-	}
-	if t.WSMan != nil && t.WSMan.Code != 0 && !f.hasCode(t.WSMan.Code) {
-		return false
-	}
-	return t.Code != (QName{}) || t.Subcode != (QName{}) || (t.WSMan != nil && t.WSMan.Code != 0)
-}
-
-func (f *Fault) hasCode(code uint32) bool {
-	for _, w := range f.chain() {
-		if w.Code == code {
-			return true
-		}
-	}
-	return false
-}
-
-// HasSubcode reports whether err is, or wraps, a *Fault with subcode q.
-func HasSubcode(err error, q QName) bool {
-	var f *Fault
-	return errors.As(err, &f) && f.Subcode == q
-}
-
-// hasAnyCode reports whether err wraps a *Fault carrying one of codes.
-func hasAnyCode(err error, codes ...uint32) bool {
-	var f *Fault
-	if !errors.As(err, &f) {
-		return false
-	}
-	for _, c := range codes {
-		if f.hasCode(c) {
-			return true
-		}
-	}
-	return false
-}
-
-// IsInvalidSelectors reports a w:InvalidSelectors fault: on a job, the
-// usual sign that the job instance no longer exists.
-func IsInvalidSelectors(err error) bool {
-	return HasSubcode(err, subcodeWSMan("InvalidSelectors")) || hasAnyCode(err, CodeInvalidSelectors)
-}
-
-// IsTimedOut reports a w:TimedOut fault (the service gave up within the
-// OperationTimeout).
-func IsTimedOut(err error) bool {
-	return HasSubcode(err, subcodeWSMan("TimedOut")) || hasAnyCode(err, CodeTimedOut)
-}
-
-// IsAccessDenied reports an access-denied fault, at the WS-Man or WMI level.
-func IsAccessDenied(err error) bool {
-	return HasSubcode(err, subcodeWSMan("AccessDenied")) || hasAnyCode(err, CodeAccessDenied, CodeWMIAccessDenied, CodeWMIAccessDenied2)
-}
-
-// IsInvalidEnumerationContext reports that an enumeration context expired
-// or is unknown to the service.
-func IsInvalidEnumerationContext(err error) bool {
-	return HasSubcode(err, QName{NSEnumeration, "InvalidEnumerationContext"})
 }

@@ -2,6 +2,7 @@ package wsman
 
 import (
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -28,8 +29,8 @@ func TestParseFaultDocuments(t *testing.T) {
 			machine:   "HV01.corp.example.com",
 			err:       "wsman fault w:InvalidSelectors (2150858843) from HV01.corp.example.com: The WS-Management service cannot process the request because the request contained invalid selectors for the resource.",
 			check: func(t *testing.T, f *Fault) {
-				if !IsInvalidSelectors(f) || IsTimedOut(f) || IsAccessDenied(f) {
-					t.Error("predicates disagree with the subcode")
+				if !errors.Is(f, ErrNotFound) || errors.Is(f, ErrTimedOut) || errors.Is(f, ErrAccessDenied) {
+					t.Error("fault kinds disagree with the subcode")
 				}
 				if f.Action != "http://schemas.dmtf.org/wbem/wsman/1/wsman/fault" {
 					t.Errorf("Action = %q", f.Action)
@@ -44,8 +45,8 @@ func TestParseFaultDocuments(t *testing.T) {
 			machine:   "hv02",
 			err:       "wsman fault w:TimedOut (2150858793) from hv02: The WS-Management service cannot complete the operation within the time specified in OperationTimeout.",
 			check: func(t *testing.T, f *Fault) {
-				if !IsTimedOut(f) {
-					t.Error("IsTimedOut = false")
+				if !errors.Is(f, ErrTimedOut) {
+					t.Error("errors.Is(f, ErrTimedOut) = false")
 				}
 				if len(f.Reasons) != 2 || f.Reasons[0].Lang != "de-DE" {
 					t.Errorf("Reasons = %+v", f.Reasons)
@@ -101,8 +102,8 @@ func TestParseFaultDocuments(t *testing.T) {
 				if f.WSMan.Provider.ExtendedError != "MSFT_WmiError" {
 					t.Errorf("ExtendedError = %q", f.WSMan.Provider.ExtendedError)
 				}
-				if !IsAccessDenied(f) {
-					t.Error("IsAccessDenied = false")
+				if !errors.Is(f, ErrAccessDenied) {
+					t.Error("errors.Is(f, ErrAccessDenied) = false")
 				}
 			},
 		},
@@ -123,8 +124,8 @@ func TestParseFaultDocuments(t *testing.T) {
 			subcode: QName{NSEnumeration, "InvalidEnumerationContext"},
 			err:     "wsman fault n:InvalidEnumerationContext: The enumeration context supplied in the message is not valid.",
 			check: func(t *testing.T, f *Fault) {
-				if !IsInvalidEnumerationContext(f) {
-					t.Error("IsInvalidEnumerationContext = false")
+				if !errors.Is(f, ErrInvalidEnumerationContext) {
+					t.Error("errors.Is(f, ErrInvalidEnumerationContext) = false")
 				}
 				if f.FaultDetail != "http://schemas.dmtf.org/wbem/wsman/1/wsman/faultDetail/Expired" {
 					t.Errorf("FaultDetail = %q", f.FaultDetail)
@@ -167,27 +168,65 @@ func TestParseFaultDocuments(t *testing.T) {
 	}
 }
 
-func TestFaultIs(t *testing.T) {
-	resp, err := ParseResponse(readTestdata(t, "fault_invalid_selectors.xml"), cim.Limits{})
-	if resp == nil {
-		t.Fatal(err)
+// TestFaultKinds: each kind matches every shape Windows uses for it, and
+// nothing else, through errors.Is on a wrapped fault.
+func TestFaultKinds(t *testing.T) {
+	kinds := []error{ErrNotFound, ErrMethodNotFound, ErrAccessDenied, ErrTimedOut, ErrInvalidEnumerationContext}
+	withCode := func(sub QName, codes ...uint32) *Fault {
+		f := &Fault{Code: QName{NSSOAP, "Sender"}, Subcode: sub}
+		var inner *WSManFault
+		for i := len(codes) - 1; i >= 0; i-- {
+			w := &WSManFault{Code: codes[i]}
+			if inner != nil {
+				w.Provider = &ProviderFault{WSMan: inner}
+			}
+			inner = w
+		}
+		f.WSMan = inner
+		return f
 	}
-	wrapped := errors.Join(errors.New("waiting for job"), err)
+	withStatus := func(sub QName, status uint64) *Fault {
+		f := withCode(sub)
+		f.CIMError = &cim.Error{CIMStatusCode: &cim.Enum{Value: status}}
+		return f
+	}
 	tests := []struct {
-		target *Fault
-		want   bool
+		name  string
+		fault *Fault
+		want  error // nil: no kind
 	}{
-		{&Fault{Subcode: QName{NSWSMan, "InvalidSelectors"}}, true},
-		{&Fault{Code: QName{NSSOAP, "Sender"}, Subcode: QName{NSWSMan, "InvalidSelectors"}}, true},
-		{&Fault{Code: QName{NSSOAP, "Receiver"}}, false},
-		{&Fault{WSMan: &WSManFault{Code: 2150858843}}, true},
-		{&Fault{WSMan: &WSManFault{Code: 1}}, false},
-		{&Fault{}, false}, // an empty pattern matches nothing
+		{"w:InvalidSelectors", withCode(QName{NSWSMan, "InvalidSelectors"}), ErrNotFound},
+		{"InvalidSelectors code only", withCode(QName{}, CodeInvalidSelectors), ErrNotFound},
+		{"InvalidSelectors code in a provider fault", withCode(QName{NSWSMan, "InternalError"}, 1, CodeInvalidSelectors), ErrNotFound},
+		{"a:DestinationUnreachable, resource not found", withCode(QName{NSAddressing, "DestinationUnreachable"}, CodeResourceNotFound), ErrNotFound},
+		{"a:DestinationUnreachable, other code", withCode(QName{NSAddressing, "DestinationUnreachable"}, 1), nil},
+		{"InvalidSelectors in a foreign namespace", withCode(QName{"urn:other", "InvalidSelectors"}), nil},
+		{"a:ActionNotSupported", withCode(QName{NSAddressing, "ActionNotSupported"}), ErrMethodNotFound},
+		{"CIM_ERR_METHOD_NOT_AVAILABLE", withStatus(QName{NSWSMan, "InternalError"}, 16), ErrMethodNotFound},
+		{"CIM_ERR_METHOD_NOT_FOUND", withStatus(QName{NSWSMan, "InternalError"}, 17), ErrMethodNotFound},
+		{"CIM_ERR_FAILED", withStatus(QName{NSWSMan, "InternalError"}, 1), nil},
+		{"w:AccessDenied", withCode(QName{NSWSMan, "AccessDenied"}), ErrAccessDenied},
+		{"E_ACCESSDENIED", withCode(QName{}, CodeAccessDenied), ErrAccessDenied},
+		{"WMI access denied", withCode(QName{NSWSMan, "InternalError"}, 1, CodeWMIAccessDenied), ErrAccessDenied},
+		{"WMI access denied 2", withCode(QName{}, CodeWMIAccessDenied2), ErrAccessDenied},
+		{"w:TimedOut", withCode(QName{NSWSMan, "TimedOut"}), ErrTimedOut},
+		{"TimedOut code", withCode(QName{}, CodeTimedOut), ErrTimedOut},
+		{"n:InvalidEnumerationContext", withCode(QName{NSEnumeration, "InvalidEnumerationContext"}), ErrInvalidEnumerationContext},
+		{"w:InternalError", withCode(QName{NSWSMan, "InternalError"}, 1), nil},
+		{"empty fault", &Fault{}, nil},
 	}
 	for _, tt := range tests {
-		if got := errors.Is(wrapped, tt.target); got != tt.want {
-			t.Errorf("errors.Is(fault, %+v) = %v, want %v", tt.target, got, tt.want)
-		}
+		t.Run(tt.name, func(t *testing.T) {
+			err := fmt.Errorf("calling GetError: %w", tt.fault)
+			for _, k := range kinds {
+				if got := errors.Is(err, k); got != (k == tt.want) {
+					t.Errorf("errors.Is(err, %v) = %v", k, got)
+				}
+			}
+		})
+	}
+	if errors.Is(errors.New("not a fault"), ErrNotFound) {
+		t.Error("a plain error is ErrNotFound")
 	}
 }
 

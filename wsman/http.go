@@ -18,29 +18,9 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
-)
 
-// Defaults HTTPConfig's zero fields take.
-const (
-	DefaultMaxBodySize = 8 << 20
-	// MaxBodySizeLimit is the largest MaxBodySize accepted: far above any
-	// reply WinRM sends, and far enough below the int64 maximum that the
-	// slack added for framing, sealing and headers cannot overflow.
-	MaxBodySizeLimit    = 1 << 30
-	DefaultRetries      = 3
-	DefaultRetryWaitMin = 250 * time.Millisecond
-	DefaultRetryWaitMax = 5 * time.Second
-	DefaultDialTimeout  = 30 * time.Second
-	// DefaultMaxConns bounds the connections a SessionTransport keeps to
-	// its host (and so the calls it runs at once).
-	DefaultMaxConns = 4
-	// DefaultIdleTimeout is how long a kept connection may sit idle before
-	// it is closed rather than reused; Windows (HTTP.sys) drops idle
-	// connections after 120 seconds.
-	DefaultIdleTimeout = 60 * time.Second
-	// DefaultCallTimeout bounds a call whose context has no deadline, so
-	// that no read waits forever (see HTTPConfig.CallTimeout).
-	DefaultCallTimeout = 5 * time.Minute
+	"github.com/cimjob/cimjob/cim"
+	"github.com/cimjob/cimjob/internal/oneline"
 )
 
 // soapContentType is what Windows sends and expects.
@@ -76,60 +56,13 @@ func (b BasicAuth) Authorize(req *http.Request) error {
 // SendsSecretInClear implements Authenticator: Basic is only base64.
 func (BasicAuth) SendsSecretInClear() bool { return true }
 
-// HTTPConfig configures an HTTPTransport.
-type HTTPConfig struct {
-	// URL of the service, "http://host:5985/wsman" or "https://host:5986/wsman".
-	// Credentials belong in Auth, not in the URL.
-	URL  string
-	Auth Authenticator
-	// AllowUnencrypted permits an Authenticator that sends its secret in the
-	// clear over plain HTTP. Without it NewHTTPTransport refuses.
-	AllowUnencrypted bool
-	// TLSConfig for https URLs; nil verifies against the system roots.
-	TLSConfig *tls.Config
-	// MaxBodySize caps each reply body; 0 means DefaultMaxBodySize, and
-	// more than MaxBodySizeLimit is an error.
-	MaxBodySize int64
-	// Retries is how many times a request that failed to connect is tried
-	// again, and one marked idempotent (Request.Idempotent) that got 503 or
-	// 429 or no reply; a request not so marked is never sent again once it
-	// may have reached the service. Faults and 401 are never retried. 0
-	// means DefaultRetries; a negative value turns retries off.
-	Retries int
-	// RetryWaitMin and RetryWaitMax bound the backoff between tries
-	// (0 means DefaultRetryWaitMin / DefaultRetryWaitMax). A Retry-After
-	// from the service is honoured up to RetryWaitMax.
-	RetryWaitMin, RetryWaitMax time.Duration
-	// DialTimeout bounds connection set-up within the call's deadline.
-	DialTimeout time.Duration
-	// CallTimeout bounds a call (retries included) whose context has no
-	// deadline, and, for an HTTPTransport, the wait for each reply's
-	// headers whatever the context says; 0 means DefaultCallTimeout.
-	CallTimeout time.Duration
-	// UserAgent is sent as User-Agent; empty means DefaultUserAgent().
-	UserAgent string
-	// Debug, if set, receives each HTTP exchange with Authorization and
-	// other credential-bearing headers redacted. A SessionTransport shows
-	// sealed messages as the SOAP they carry.
-	Debug io.Writer
-	// Proxy picks the HTTP proxy for a request; nil means
-	// http.ProxyFromEnvironment (HTTPS_PROXY, HTTP_PROXY, NO_PROXY).
-	Proxy func(*http.Request) (*url.URL, error)
-	// MaxConns bounds the connections a SessionTransport opens at once;
-	// 0 means DefaultMaxConns.
-	MaxConns int
-	// IdleTimeout is how long a SessionTransport keeps an idle connection;
-	// 0 means DefaultIdleTimeout.
-	IdleTimeout time.Duration
-}
-
 // HTTPTransport is the Transport over HTTP(S), built on go-retryablehttp.
 // It retries by the same rule as SessionTransport: a request not marked
 // idempotent (Request.Idempotent) is never sent again once it may have
 // reached the service, and such a failure is a *MayHaveRunError. It is
 // safe for concurrent use.
 type HTTPTransport struct {
-	cfg     HTTPConfig
+	cfg     Config
 	url     string
 	maxBody int64
 	client  *retryablehttp.Client
@@ -153,18 +86,10 @@ func DefaultUserAgent() string {
 	return "cimjob/" + version
 }
 
-// NewHTTPTransport checks cfg and returns a transport for authentication
-// that goes with each request (Basic, a client certificate, or none). It
-// returns an error wrapping ErrUnencrypted when cfg would send a secret in
-// the clear; for NTLMAuth use NewTransport, which picks a SessionTransport.
-func NewHTTPTransport(cfg HTTPConfig) (*HTTPTransport, error) {
-	cfg, u, err := normalizeConfig(cfg)
-	if err != nil {
-		return nil, err
-	}
-	if _, ok := cfg.Auth.(sessionAuth); ok {
-		return nil, fmt.Errorf("wsman: %s authenticates a connection, not a request: use NewTransport", cfg.Auth.Scheme())
-	}
+// newHTTPTransport returns a transport for authentication that goes with
+// each request (Basic, a client certificate, or none); cfg has its
+// defaults.
+func newHTTPTransport(cfg Config, u *url.URL) (*HTTPTransport, error) {
 	tlsConfig, err := clientTLSConfig(cfg)
 	if err != nil {
 		return nil, err
@@ -195,7 +120,7 @@ func NewHTTPTransport(cfg HTTPConfig) (*HTTPTransport, error) {
 	return &HTTPTransport{
 		cfg:     cfg,
 		url:     u.String(),
-		maxBody: cfg.MaxBodySize,
+		maxBody: cfg.Limits.MaxBytes,
 		client: &retryablehttp.Client{
 			HTTPClient:   hc,
 			Logger:       nil, // the library's default logger writes to stderr
@@ -209,73 +134,9 @@ func NewHTTPTransport(cfg HTTPConfig) (*HTTPTransport, error) {
 	}, nil
 }
 
-// normalizeConfig checks the URL and the authentication against it, and
-// fills in defaults.
-func normalizeConfig(cfg HTTPConfig) (HTTPConfig, *url.URL, error) {
-	u, err := url.Parse(cfg.URL)
-	if err != nil {
-		return cfg, nil, fmt.Errorf("wsman: bad service URL: %w", err)
-	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return cfg, nil, fmt.Errorf("wsman: service URL %q is not http or https", u.Redacted())
-	}
-	if u.Host == "" {
-		return cfg, nil, fmt.Errorf("wsman: service URL %q has no host", u.Redacted())
-	}
-	if u.User != nil {
-		// net/http would turn these into a Basic header behind our back.
-		return cfg, nil, fmt.Errorf("wsman: service URL %q carries credentials; put them in HTTPConfig.Auth", u.Redacted())
-	}
-	if cfg.Auth != nil && cfg.Auth.SendsSecretInClear() && u.Scheme == "http" && !cfg.AllowUnencrypted {
-		return cfg, nil, fmt.Errorf("%w: %s authentication to %s; use https or set AllowUnencrypted", ErrUnencrypted, cfg.Auth.Scheme(), u.Redacted())
-	}
-	if _, ok := certificateOf(cfg.Auth); ok && u.Scheme != "https" {
-		return cfg, nil, fmt.Errorf("wsman: certificate authentication needs an https URL, not %s", u.Redacted())
-	}
-	if cfg.MaxBodySize <= 0 {
-		cfg.MaxBodySize = DefaultMaxBodySize
-	}
-	if cfg.MaxBodySize > MaxBodySizeLimit {
-		// Refused rather than clamped: the caller asked for something else.
-		return cfg, nil, fmt.Errorf("wsman: MaxBodySize %d exceeds MaxBodySizeLimit (%d)", cfg.MaxBodySize, int64(MaxBodySizeLimit))
-	}
-	switch {
-	case cfg.Retries == 0:
-		cfg.Retries = DefaultRetries
-	case cfg.Retries < 0:
-		cfg.Retries = 0
-	}
-	if cfg.RetryWaitMin <= 0 {
-		cfg.RetryWaitMin = DefaultRetryWaitMin
-	}
-	if cfg.RetryWaitMax <= 0 {
-		cfg.RetryWaitMax = DefaultRetryWaitMax
-	}
-	cfg.RetryWaitMax = max(cfg.RetryWaitMax, cfg.RetryWaitMin)
-	if cfg.DialTimeout <= 0 {
-		cfg.DialTimeout = DefaultDialTimeout
-	}
-	if cfg.CallTimeout <= 0 {
-		cfg.CallTimeout = DefaultCallTimeout
-	}
-	if cfg.UserAgent == "" {
-		cfg.UserAgent = DefaultUserAgent()
-	}
-	if cfg.Proxy == nil {
-		cfg.Proxy = http.ProxyFromEnvironment
-	}
-	if cfg.MaxConns <= 0 {
-		cfg.MaxConns = DefaultMaxConns
-	}
-	if cfg.IdleTimeout <= 0 {
-		cfg.IdleTimeout = DefaultIdleTimeout
-	}
-	return cfg, u, nil
-}
-
 // clientTLSConfig is cfg.TLSConfig (or a verifying default) with the
 // client certificate of a CertificateAuth added.
-func clientTLSConfig(cfg HTTPConfig) (*tls.Config, error) {
+func clientTLSConfig(cfg Config) (*tls.Config, error) {
 	tc := &tls.Config{MinVersion: tls.VersionTLS12}
 	if cfg.TLSConfig != nil {
 		tc = cfg.TLSConfig.Clone()
@@ -289,27 +150,27 @@ func clientTLSConfig(cfg HTTPConfig) (*tls.Config, error) {
 	return tc, nil
 }
 
-// RoundTrip implements Transport.
-func (t *HTTPTransport) RoundTrip(ctx context.Context, envelope []byte) ([]byte, error) {
-	body, _, err := t.RoundTripStatus(ctx, envelope)
-	return body, err
+// Close implements Transport: it closes the idle connections. The
+// transport still works afterwards.
+func (t *HTTPTransport) Close() error {
+	t.client.HTTPClient.CloseIdleConnections()
+	return nil
 }
 
-// RoundTripStatus implements StatusTransport: it is RoundTrip that also
-// returns the HTTP status.
-func (t *HTTPTransport) RoundTripStatus(ctx context.Context, envelope []byte) ([]byte, int, error) {
+// RoundTrip implements Transport.
+func (t *HTTPTransport) RoundTrip(ctx context.Context, envelope []byte) (*Reply, error) {
 	ctx, cancel := withCallDeadline(ctx, t.cfg.CallTimeout)
 	defer cancel()
 	ctx, attempt := withAttemptTrace(ctx)
 	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodPost, t.url, envelope)
 	if err != nil {
-		return nil, 0, &TransportError{Op: "send", URL: t.url, Err: err}
+		return nil, &TransportError{Op: "send", URL: t.url, Err: err}
 	}
 	req.Header.Set("Content-Type", soapContentType)
 	req.Header.Set("User-Agent", t.cfg.UserAgent)
 	if t.cfg.Auth != nil {
 		if err := t.cfg.Auth.Authorize(req.Request); err != nil {
-			return nil, 0, fmt.Errorf("wsman: %s authentication: %w", t.cfg.Auth.Scheme(), err)
+			return nil, fmt.Errorf("wsman: %s authentication: %w", t.cfg.Auth.Scheme(), err)
 		}
 	}
 	resp, err := t.client.Do(req)
@@ -321,12 +182,12 @@ func (t *HTTPTransport) RoundTripStatus(ctx context.Context, envelope []byte) ([
 		if retryableConnError(ctx, err) && !mayResend(ctx, attempt.wrote.Load()) {
 			err = &MayHaveRunError{Err: err}
 		}
-		return nil, 0, err
+		return nil, err
 	}
 	defer resp.Body.Close()
 	body, err := t.readBody(resp)
 	if err != nil {
-		return nil, resp.StatusCode, err
+		return nil, err
 	}
 	scheme := ""
 	if t.cfg.Auth != nil {
@@ -336,7 +197,10 @@ func (t *HTTPTransport) RoundTripStatus(ctx context.Context, envelope []byte) ([
 	if isBusy(status) && !mayResend(ctx, true) {
 		err = &MayHaveRunError{Err: err}
 	}
-	return body, status, err
+	if err != nil {
+		return nil, err
+	}
+	return &Reply{Body: body, Status: status}, nil
 }
 
 // withCallDeadline gives ctx the deadline d from now when it has none, so
@@ -375,14 +239,14 @@ func classifyReply(serviceURL, scheme string, resp *http.Response, body []byte) 
 // the connection is then closed rather than drained.
 func (t *HTTPTransport) readBody(resp *http.Response) ([]byte, error) {
 	if resp.ContentLength > t.maxBody {
-		return nil, &ResponseError{Reason: fmt.Sprintf("reply of %d bytes exceeds the %d-byte limit", resp.ContentLength, t.maxBody), Err: ErrBodyTooLarge}
+		return nil, &ResponseError{Reason: fmt.Sprintf("reply of %d bytes exceeds the %d-byte limit", resp.ContentLength, t.maxBody), Err: cim.ErrTooLarge}
 	}
 	b, err := io.ReadAll(io.LimitReader(resp.Body, t.maxBody+1))
 	if err != nil {
 		return nil, t.transportError("read", err)
 	}
 	if int64(len(b)) > t.maxBody {
-		return nil, &ResponseError{Reason: fmt.Sprintf("reply body exceeds the %d-byte limit", t.maxBody), Err: ErrBodyTooLarge}
+		return nil, &ResponseError{Reason: fmt.Sprintf("reply body exceeds the %d-byte limit", t.maxBody), Err: cim.ErrTooLarge}
 	}
 	return b, nil
 }
@@ -437,7 +301,7 @@ func snippet(body []byte) string {
 		}
 		return r
 	}, s)
-	s = oneLine(s)
+	s = oneline.Fold(s)
 	if len(body) > n {
 		s += " ..."
 	}

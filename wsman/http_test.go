@@ -17,20 +17,22 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/cimjob/cimjob/cim"
 )
 
 // fastRetries keeps retry tests quick without asserting on time.
-func fastConfig(url string) HTTPConfig {
-	return HTTPConfig{URL: url, Retries: 2, RetryWaitMin: time.Millisecond, RetryWaitMax: 2 * time.Millisecond}
+func fastConfig(url string) Config {
+	return Config{URL: url, Retries: 2, RetryWaitMin: time.Millisecond, RetryWaitMax: 2 * time.Millisecond}
 }
 
-func newTransport(t *testing.T, cfg HTTPConfig) *HTTPTransport {
+func newTransport(t *testing.T, cfg Config) *HTTPTransport {
 	t.Helper()
-	tr, err := NewHTTPTransport(cfg)
+	tr, err := NewTransport(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return tr
+	return tr.(*HTTPTransport)
 }
 
 const soapOK = `<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body/></s:Envelope>`
@@ -49,9 +51,9 @@ func TestHTTPTransportRequest(t *testing.T) {
 	cfg.Auth = BasicAuth{Username: "admin", Password: "pw"}
 	cfg.AllowUnencrypted = true
 	cfg.UserAgent = "cimjob/test"
-	body, status, err := newTransport(t, cfg).RoundTripStatus(context.Background(), []byte("<env/>"))
+	body, status, err := roundTrip(context.Background(), newTransport(t, cfg), []byte("<env/>"))
 	if err != nil || status != 200 || string(body) != soapOK {
-		t.Fatalf("RoundTripStatus = %q %d %v", body, status, err)
+		t.Fatalf("RoundTrip = %q %d %v", body, status, err)
 	}
 	if got.Method != http.MethodPost || got.URL.Path != "/wsman" || string(gotBody) != "<env/>" {
 		t.Errorf("request = %s %s %q", got.Method, got.URL.Path, gotBody)
@@ -73,26 +75,26 @@ func TestDefaultUserAgent(t *testing.T) {
 	}
 }
 
-func TestNewHTTPTransportChecks(t *testing.T) {
+func TestNewTransportURLChecks(t *testing.T) {
 	basic := BasicAuth{Username: "u", Password: "p"}
 	tests := []struct {
 		name    string
-		cfg     HTTPConfig
+		cfg     Config
 		wantErr error // nil: any error; ok: no error
 		ok      bool
 	}{
-		{"basic over http refused", HTTPConfig{URL: "http://h:5985/wsman", Auth: basic}, ErrUnencrypted, false},
-		{"basic over http allowed", HTTPConfig{URL: "http://h:5985/wsman", Auth: basic, AllowUnencrypted: true}, nil, true},
-		{"basic over https", HTTPConfig{URL: "https://h:5986/wsman", Auth: basic}, nil, true},
-		{"no auth over http", HTTPConfig{URL: "http://h:5985/wsman"}, nil, true},
-		{"credentials in URL", HTTPConfig{URL: "https://u:p@h:5986/wsman"}, nil, false},
-		{"bad scheme", HTTPConfig{URL: "ftp://h/wsman"}, nil, false},
-		{"no host", HTTPConfig{URL: "http:///wsman"}, nil, false},
-		{"unparsable", HTTPConfig{URL: "http://h:port/wsman"}, nil, false},
+		{"basic over http refused", Config{URL: "http://h:5985/wsman", Auth: basic}, ErrUnencrypted, false},
+		{"basic over http allowed", Config{URL: "http://h:5985/wsman", Auth: basic, AllowUnencrypted: true}, nil, true},
+		{"basic over https", Config{URL: "https://h:5986/wsman", Auth: basic}, nil, true},
+		{"no auth over http", Config{URL: "http://h:5985/wsman"}, nil, true},
+		{"credentials in URL", Config{URL: "https://u:p@h:5986/wsman"}, nil, false},
+		{"bad scheme", Config{URL: "ftp://h/wsman"}, nil, false},
+		{"no host", Config{URL: "http:///wsman"}, nil, false},
+		{"unparsable", Config{URL: "http://h:port/wsman"}, nil, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := NewHTTPTransport(tt.cfg)
+			_, err := NewTransport(tt.cfg)
 			if (err == nil) != tt.ok {
 				t.Fatalf("err = %v", err)
 			}
@@ -189,7 +191,7 @@ func TestHTTPTransportRetries(t *testing.T) {
 			defer srv.Close()
 			// Idempotent: a busy status is retried only then.
 			ctx := withIdempotent(context.Background())
-			body, status, err := newTransport(t, fastConfig(srv.URL)).RoundTripStatus(ctx, []byte("<env/>"))
+			body, status, err := roundTrip(ctx, newTransport(t, fastConfig(srv.URL)), []byte("<env/>"))
 			tt.check(t, body, status, err)
 			if n.Load() != tt.wantCalls {
 				t.Errorf("server saw %d requests, want %d", n.Load(), tt.wantCalls)
@@ -320,8 +322,8 @@ func TestHTTPTransportHugeBody(t *testing.T) {
 	cfg.Debug = &log // the debug log must not defeat the cap
 	_, err := newTransport(t, cfg).RoundTrip(context.Background(), []byte("<env/>"))
 	var re *ResponseError
-	if !errors.As(err, &re) || !errors.Is(err, ErrBodyTooLarge) {
-		t.Fatalf("err = %v, want *ResponseError wrapping ErrBodyTooLarge", err)
+	if !errors.As(err, &re) || !errors.Is(err, cim.ErrTooLarge) {
+		t.Fatalf("err = %v, want *ResponseError wrapping cim.ErrTooLarge", err)
 	}
 	if n := <-written; n >= total {
 		t.Errorf("server wrote all %d bytes: the client did not stop reading", n)
@@ -338,10 +340,10 @@ func TestHTTPTransportDeclaredHugeBody(t *testing.T) {
 	}))
 	defer srv.Close()
 	cfg := fastConfig(srv.URL)
-	cfg.MaxBodySize = 1000
+	cfg.Limits.MaxBytes = 1000
 	_, err := newTransport(t, cfg).RoundTrip(context.Background(), []byte("<env/>"))
-	if !errors.Is(err, ErrBodyTooLarge) {
-		t.Fatalf("err = %v, want ErrBodyTooLarge", err)
+	if !errors.Is(err, cim.ErrTooLarge) {
+		t.Fatalf("err = %v, want cim.ErrTooLarge", err)
 	}
 }
 
@@ -396,15 +398,13 @@ func TestClientOverHTTPFault(t *testing.T) {
 			w.WriteHeader(status)
 			w.Write(readTestdata(t, "fault_timed_out_other_prefixes.xml"))
 		}))
-		c := &Client{
-			Transport:    newTransport(t, fastConfig(srv.URL)),
-			URL:          srv.URL,
-			NewMessageID: func() string { return "uuid:11111111-2222-3333-4444-555555555555" },
-		}
+		cfg := fastConfig(srv.URL)
+		cfg.NewMessageID = func() string { return "uuid:11111111-2222-3333-4444-555555555555" }
+		c := newTestClient(cfg)
 		_, err := c.Invoke(context.Background(), jobURI, "GetError", nil, nil)
 		srv.Close()
 		var f *Fault
-		if !errors.As(err, &f) || !IsTimedOut(err) || f.HTTPStatus != status {
+		if !errors.As(err, &f) || !errors.Is(err, ErrTimedOut) || f.HTTPStatus != status {
 			t.Errorf("status %d: err = %v, want a TimedOut *Fault with that status", status, err)
 		}
 	}

@@ -54,7 +54,7 @@ func TestHTTPTransportHungServerDefaultBound(t *testing.T) {
 }
 
 func TestCallTimeoutDefault(t *testing.T) {
-	cfg, _, err := normalizeConfig(HTTPConfig{URL: "http://h/wsman"})
+	cfg, _, err := Config{URL: "http://h/wsman"}.withDefaults()
 	if err != nil {
 		t.Fatal(err)
 	}

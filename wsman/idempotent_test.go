@@ -110,7 +110,7 @@ func TestHTTPTransportResendsOnlyIdempotent(t *testing.T) {
 				}
 				ctx, cancel := context.WithTimeout(r.Context(), time.Minute)
 				defer cancel()
-				reply, status, err := fake.RoundTripStatus(ctx, body)
+				reply, status, err := roundTrip(ctx, fake, body)
 				if err != nil {
 					http.Error(w, err.Error(), http.StatusBadRequest)
 					return

@@ -133,7 +133,7 @@ func (s *ntlmServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	s.mu.Lock()
 	c.sealed++
-	reply, status, err := s.fake.RoundTripStatus(ctx, plain)
+	reply, status, err := roundTrip(ctx, s.fake, plain)
 	s.mu.Unlock()
 	if err != nil {
 		s.t.Errorf("server: %v", err)
@@ -307,7 +307,7 @@ func startNTLMServer(t *testing.T, https, epa bool) (*ntlmServer, *httptest.Serv
 }
 
 // ntlmConfig is a SessionTransport config for the test server.
-func ntlmConfig(hs *httptest.Server, password string) HTTPConfig {
+func ntlmConfig(hs *httptest.Server, password string) Config {
 	cfg := fastConfig(hs.URL + "/wsman")
 	cfg.Auth = NTLMAuth{Username: ntlmUser, Password: password}
 	cfg.Proxy = noProxy
@@ -323,7 +323,7 @@ func noProxy(*http.Request) (*url.URL, error) { return nil, nil }
 // concurrent calls.
 func testClient(tr Transport, serviceURL string) *Client {
 	var n atomic.Int64
-	return &Client{Transport: tr, URL: serviceURL, NewMessageID: func() string {
+	return newTestClient(Config{Transport: tr, URL: serviceURL, NewMessageID: func() string {
 		return fmt.Sprintf("uuid:00000000-0000-4000-8000-%012d", n.Add(1))
-	}}
+	}})
 }

@@ -9,10 +9,9 @@ import (
 	"github.com/cimjob/cimjob/cim"
 )
 
-// ErrDTD is wrapped by the *ResponseError for a reply that carries a
-// document type declaration or entity declarations. SOAP forbids them
+// A reply that carries a document type declaration or entity
+// declarations is a *ResponseError wrapping cim.ErrDTD: SOAP forbids them
 // (SOAP 1.2 part 1, 5) and they are the vehicle of entity-expansion bombs.
-var ErrDTD = errors.New("wsman: DTD or entity declaration in reply")
 
 // nsSOAP11 is the SOAP 1.1 envelope namespace, named only to say clearly
 // that a reply used the wrong SOAP version.
@@ -25,7 +24,7 @@ func readXML(data []byte, lim cim.Limits) (*etree.Document, error) {
 		return nil, &ResponseError{Reason: "empty reply"}
 	}
 	if int64(len(data)) > lim.MaxBytes {
-		return nil, &ResponseError{Reason: fmt.Sprintf("reply of %d bytes exceeds the %d-byte limit", len(data), lim.MaxBytes), Err: ErrBodyTooLarge}
+		return nil, &ResponseError{Reason: fmt.Sprintf("reply of %d bytes exceeds the %d-byte limit", len(data), lim.MaxBytes), Err: cim.ErrTooLarge}
 	}
 	// A streaming pass first, so that etree never builds a tree larger than
 	// the limits allow: a reply of small elements costs ~50x its size in
@@ -33,7 +32,7 @@ func readXML(data []byte, lim cim.Limits) (*etree.Document, error) {
 	if err := cim.CheckXML(data, lim); err != nil {
 		switch {
 		case errors.Is(err, cim.ErrDTD):
-			return nil, &ResponseError{Reason: "reply carries a DTD", Err: ErrDTD}
+			return nil, &ResponseError{Reason: "reply carries a DTD", Err: cim.ErrDTD}
 		case errors.Is(err, cim.ErrTooMany):
 			return nil, &ResponseError{Reason: fmt.Sprintf("reply has more than %d elements", lim.MaxElements), Err: err}
 		case errors.Is(err, cim.ErrTooDeep):
@@ -47,7 +46,7 @@ func readXML(data []byte, lim cim.Limits) (*etree.Document, error) {
 		// encoding/xml fails on the first undefined entity reference, which
 		// hides the real cause when a DTD declared it.
 		if bytes.Contains(data, []byte("<!DOCTYPE")) || bytes.Contains(data, []byte("<!ENTITY")) {
-			return nil, &ResponseError{Reason: "reply carries a DTD", Err: ErrDTD}
+			return nil, &ResponseError{Reason: "reply carries a DTD", Err: cim.ErrDTD}
 		}
 		if errors.Is(err, etree.ErrMaxDepth) {
 			return nil, &ResponseError{Reason: fmt.Sprintf("reply nests elements deeper than %d", lim.MaxDepth), Err: err}
@@ -74,7 +73,7 @@ func readXML(data []byte, lim cim.Limits) (*etree.Document, error) {
 		}
 	}
 	if dtd {
-		return nil, &ResponseError{Reason: "reply carries a DTD", Err: ErrDTD}
+		return nil, &ResponseError{Reason: "reply carries a DTD", Err: cim.ErrDTD}
 	}
 	if roots != 1 {
 		return nil, &ResponseError{Reason: fmt.Sprintf("reply has %d root elements, want 1", roots)}

@@ -41,7 +41,7 @@ import (
 //
 // It is safe for concurrent use; Close releases its idle connections.
 type SessionTransport struct {
-	cfg    HTTPConfig
+	cfg    Config
 	url    *url.URL
 	urlStr string
 	auth   sessionAuth
@@ -66,24 +66,11 @@ type SessionTransport struct {
 	onWatcherWoke, onWatcherExit func()
 }
 
-// NewTransport returns the transport cfg.Auth needs: a SessionTransport
-// for NTLMAuth and KerberosAuth, an HTTPTransport for BasicAuth,
-// CertificateAuth or none.
-func NewTransport(cfg HTTPConfig) (StatusTransport, error) {
-	if _, ok := cfg.Auth.(sessionAuth); ok {
-		return NewSessionTransport(cfg)
-	}
-	return NewHTTPTransport(cfg)
-}
-
-// NewSessionTransport checks cfg, whose Auth must authenticate a
-// connection (NTLMAuth, KerberosAuth), and returns a transport. It opens
-// no connection and, for Kerberos, logs in at the first call.
-func NewSessionTransport(cfg HTTPConfig) (*SessionTransport, error) {
-	cfg, u, err := normalizeConfig(cfg)
-	if err != nil {
-		return nil, err
-	}
+// newSessionTransport returns a transport for cfg, whose Auth must
+// authenticate a connection (NTLMAuth, KerberosAuth) and which has its
+// defaults. It opens no connection and, for Kerberos, logs in at the first
+// call.
+func newSessionTransport(cfg Config, u *url.URL) (*SessionTransport, error) {
 	auth, ok := cfg.Auth.(sessionAuth)
 	if !ok {
 		return nil, fmt.Errorf("wsman: a SessionTransport needs NTLMAuth or KerberosAuth, not %T", cfg.Auth)
@@ -107,8 +94,8 @@ func NewSessionTransport(cfg HTTPConfig) (*SessionTransport, error) {
 	return t, nil
 }
 
-// Close closes the idle connections, and those of calls in flight as the
-// calls end. The transport still works afterwards, without keeping
+// Close implements Transport: it closes the idle connections, and those
+// of calls in flight as the calls end. The transport still works afterwards, without keeping
 // connections.
 func (t *SessionTransport) Close() error {
 	t.mu.Lock()
@@ -122,13 +109,7 @@ func (t *SessionTransport) Close() error {
 }
 
 // RoundTrip implements Transport.
-func (t *SessionTransport) RoundTrip(ctx context.Context, envelope []byte) ([]byte, error) {
-	body, _, err := t.RoundTripStatus(ctx, envelope)
-	return body, err
-}
-
-// RoundTripStatus implements StatusTransport.
-func (t *SessionTransport) RoundTripStatus(ctx context.Context, envelope []byte) ([]byte, int, error) {
+func (t *SessionTransport) RoundTrip(ctx context.Context, envelope []byte) (*Reply, error) {
 	ctx, cancel := withCallDeadline(ctx, t.cfg.CallTimeout)
 	defer cancel()
 	fresh, reauthenticated := false, false
@@ -136,14 +117,14 @@ func (t *SessionTransport) RoundTripStatus(ctx context.Context, envelope []byte)
 		r := t.try(ctx, envelope, fresh)
 		fresh = false
 		if r.err == nil {
-			return r.body, r.status, nil
+			return &Reply{Body: r.body, Status: r.status}, nil
 		}
 		// A kept connection the service dropped, or whose context it
 		// dropped (a 401 to a sealed message).
 		reauth := r.kept && !reauthenticated && (r.unauthorized || (r.connFailed && !r.sent))
 		switch {
 		case (reauth || r.retryable) && !mayResend(ctx, r.sent):
-			return nil, r.status, &MayHaveRunError{Err: r.err}
+			return nil, &MayHaveRunError{Err: r.err}
 		case reauth && ctx.Err() == nil:
 			// The service dropped a kept connection or its context: one
 			// fresh, re-authenticated connection, without counting it as
@@ -162,7 +143,7 @@ func (t *SessionTransport) RoundTripStatus(ctx context.Context, envelope []byte)
 				timer.Stop()
 			}
 		}
-		return nil, r.status, r.err
+		return nil, r.err
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/cimjob/cimjob/cim"
 	"github.com/cimjob/cimjob/internal/gss"
 	"github.com/cimjob/cimjob/internal/ntlm"
 )
@@ -57,11 +58,9 @@ type budgetReader struct {
 	left int64
 }
 
-var errReplyTooLarge = errors.New("reply exceeds the size limit")
-
 func (b *budgetReader) Read(p []byte) (int, error) {
 	if b.left <= 0 {
-		return 0, errReplyTooLarge
+		return 0, cim.ErrTooLarge
 	}
 	if int64(len(p)) > b.left {
 		p = p[:b.left]
@@ -123,8 +122,8 @@ func (c *sessConn) exchange(ctx context.Context, u *url.URL, header http.Header,
 	// for chunked framing and trailers.
 	c.budget.left = maxReplyHead
 	if err := c.readHead(); err != nil {
-		if errors.Is(err, errReplyTooLarge) {
-			return r, &ResponseError{Reason: fmt.Sprintf("reply headers exceed %d bytes", maxReplyHead), Err: ErrBodyTooLarge}
+		if errors.Is(err, cim.ErrTooLarge) {
+			return r, &ResponseError{Reason: fmt.Sprintf("reply headers exceed %d bytes", maxReplyHead), Err: cim.ErrTooLarge}
 		}
 		return r, ctxErrOr(ctx, err)
 	}
@@ -137,12 +136,12 @@ func (c *sessConn) exchange(ctx context.Context, u *url.URL, header http.Header,
 	c.budget.left = bodyLimit + 1 + maxReplyHead
 	r.resp = resp
 	if resp.ContentLength > bodyLimit {
-		return r, &ResponseError{Reason: fmt.Sprintf("reply of %d bytes exceeds the %d-byte limit", resp.ContentLength, bodyLimit), Err: ErrBodyTooLarge}
+		return r, &ResponseError{Reason: fmt.Sprintf("reply of %d bytes exceeds the %d-byte limit", resp.ContentLength, bodyLimit), Err: cim.ErrTooLarge}
 	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, bodyLimit+1))
 	switch {
-	case int64(len(data)) > bodyLimit || errors.Is(err, errReplyTooLarge):
-		return r, &ResponseError{Reason: fmt.Sprintf("reply body exceeds the %d-byte limit", bodyLimit), Err: ErrBodyTooLarge}
+	case int64(len(data)) > bodyLimit || errors.Is(err, cim.ErrTooLarge):
+		return r, &ResponseError{Reason: fmt.Sprintf("reply body exceeds the %d-byte limit", bodyLimit), Err: cim.ErrTooLarge}
 	case err != nil:
 		return r, ctxErrOr(ctx, err)
 	}
@@ -161,7 +160,7 @@ func (c *sessConn) exchange(ctx context.Context, u *url.URL, header http.Header,
 // alone would take a line cut off by a read error (a timeout, the end of
 // the stream, the size bound) for a whole one and report it malformed,
 // losing the cause; here the read error is the result, and a head that
-// does not end within maxReplyHead is errReplyTooLarge.
+// does not end within maxReplyHead is cim.ErrTooLarge.
 func (c *sessConn) readHead() error {
 	scanned := 0
 	for {
@@ -172,7 +171,7 @@ func (c *sessConn) readHead() error {
 		// The end may straddle what came and what is to come.
 		scanned = max(len(buf)-2, 0)
 		if len(buf) >= maxReplyHead {
-			return errReplyTooLarge
+			return cim.ErrTooLarge
 		}
 		if _, err := c.br.Peek(len(buf) + 1); err != nil {
 			if err == io.EOF {

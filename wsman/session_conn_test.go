@@ -11,6 +11,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/cimjob/cimjob/cim"
 )
 
 // exchangeWith runs one sessConn.exchange against a peer that reads the
@@ -77,7 +79,7 @@ func TestExchangeReadBudget(t *testing.T) {
 				return
 			}
 			var re *ResponseError
-			if !errors.As(err, &re) || !errors.Is(err, ErrBodyTooLarge) || !strings.Contains(re.Reason, tc.wantErr) {
+			if !errors.As(err, &re) || !errors.Is(err, cim.ErrTooLarge) || !strings.Contains(re.Reason, tc.wantErr) {
 				t.Fatalf("err = %v, want a *ResponseError %q", err, tc.wantErr)
 			}
 		})

@@ -16,7 +16,7 @@ import (
 const maxHandshakeLegs = 4
 
 // sealOverhead is room for the multipart framing around a sealed reply of
-// MaxBodySize bytes.
+// Limits.MaxBytes bytes.
 const sealOverhead = 4 << 10
 
 // handshake establishes the security context of a fresh connection. Over
@@ -54,7 +54,7 @@ func (t *SessionTransport) handshake(ctx context.Context, c *sessConn, envelope 
 			h.Set("Authorization", sec.Scheme()+" "+base64.StdEncoding.EncodeToString(out))
 		}
 		n := t.logRequest(h, body, nil)
-		x, err = c.exchange(ctx, t.url, h, body, t.cfg.MaxBodySize)
+		x, err = c.exchange(ctx, t.url, h, body, t.cfg.Limits.MaxBytes)
 		// A leg answered 401 or busy was not run; one written and not
 		// answered, or answered otherwise, may have been.
 		sent = x.wrote && body != nil && (err != nil || !notRun(x.resp.StatusCode))
@@ -146,7 +146,7 @@ func (t *SessionTransport) send(ctx context.Context, c *sessConn, envelope []byt
 	if !t.seal {
 		h := t.header(soapContentType)
 		n := t.logRequest(h, envelope, nil)
-		x, err := c.exchange(ctx, t.url, h, envelope, t.cfg.MaxBodySize)
+		x, err := c.exchange(ctx, t.url, h, envelope, t.cfg.Limits.MaxBytes)
 		if err != nil {
 			t.logFailure(n, err)
 			return x, err
@@ -162,7 +162,7 @@ func (t *SessionTransport) send(ctx context.Context, c *sessConn, envelope []byt
 	}
 	h := t.header(msgenc.ContentType(protocol))
 	n := t.logRequest(h, envelope, sealed)
-	x, err := c.exchange(ctx, t.url, h, sealed, t.cfg.MaxBodySize+sealOverhead)
+	x, err := c.exchange(ctx, t.url, h, sealed, t.cfg.Limits.MaxBytes+sealOverhead)
 	if err != nil {
 		t.logFailure(n, err)
 		return x, err
@@ -199,7 +199,7 @@ func (t *SessionTransport) unseal(c *sessConn, x exchangeResult) ([]byte, error)
 		// never trusted as SOAP.
 		return nil, nil
 	}
-	plain, err := msgenc.Decode(c.sec, ct, x.body, int(t.cfg.MaxBodySize))
+	plain, err := msgenc.Decode(c.sec, ct, x.body, int(t.cfg.Limits.MaxBytes))
 	if err != nil {
 		return nil, &ResponseError{Reason: "sealed reply does not unseal", Err: err}
 	}

@@ -43,7 +43,7 @@ func TestSessionStaleWatcherLeavesReusedConnection(t *testing.T) {
 // TestPutIdleKeepsMaxConns checks that the pool never holds more than
 // MaxConns idle connections, the oldest going first.
 func TestPutIdleKeepsMaxConns(t *testing.T) {
-	tr := &SessionTransport{cfg: HTTPConfig{MaxConns: 2, IdleTimeout: DefaultIdleTimeout}}
+	tr := &SessionTransport{cfg: Config{MaxConns: 2, IdleTimeout: DefaultIdleTimeout}}
 	var conns []*sessConn
 	for range 3 {
 		client, server := net.Pipe()

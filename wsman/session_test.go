@@ -12,17 +12,18 @@ import (
 	"time"
 
 	"github.com/beevik/etree"
+	"github.com/cimjob/cimjob/cim"
 	"github.com/cimjob/cimjob/internal/ntlm"
 )
 
-func newSession(t *testing.T, cfg HTTPConfig) *SessionTransport {
+func newSession(t *testing.T, cfg Config) *SessionTransport {
 	t.Helper()
-	tr, err := NewSessionTransport(cfg)
+	tr, err := NewTransport(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { tr.Close() })
-	return tr
+	return tr.(*SessionTransport)
 }
 
 // invokeGetError calls GetError, which changes nothing, marked idempotent
@@ -263,12 +264,12 @@ func TestSessionOversizedSealedReply(t *testing.T) {
 	big := "<p:GetError_OUTPUT xmlns:p=\"" + jobURI + "\"><p:Error>" + strings.Repeat("x", 64<<10) + "</p:Error><p:ReturnValue>0</p:ReturnValue></p:GetError_OUTPUT>"
 	s.fake = &fakeService{reply: func(*etree.Element, string) string { return big }}
 	cfg := ntlmConfig(hs, ntlmPassword)
-	cfg.MaxBodySize = 1024
+	cfg.Limits.MaxBytes = 1024
 	tr := newSession(t, cfg)
 	err := invokeGetError(context.Background(), testClient(tr, hs.URL+"/wsman"))
 	var re *ResponseError
-	if !errors.As(err, &re) || !errors.Is(err, ErrBodyTooLarge) {
-		t.Fatalf("err = %v, want ErrBodyTooLarge", err)
+	if !errors.As(err, &re) || !errors.Is(err, cim.ErrTooLarge) {
+		t.Fatalf("err = %v, want cim.ErrTooLarge", err)
 	}
 }
 

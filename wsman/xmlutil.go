@@ -142,9 +142,3 @@ func resolveQName(e *etree.Element, text string) QName {
 	}
 	return QName{Space: uri, Local: local}
 }
-
-// oneLine folds whitespace runs (Windows messages end in CRLF and padding)
-// into single spaces.
-func oneLine(s string) string {
-	return strings.Join(strings.Fields(s), " ")
-}

@@ -26,7 +26,7 @@ func ExampleGetErrors() {
 		log.Fatal(err)
 	}
 
-	t, err := wsman.NewHTTPTransport(wsman.HTTPConfig{
+	client, err := wsman.NewClient(wsman.Config{
 		URL:              url,
 		Auth:             &wsman.BasicAuth{Username: "demo", Password: sim.Scenario().Users["demo"]},
 		AllowUnencrypted: true, // the simulator speaks plain HTTP on loopback
@@ -34,7 +34,7 @@ func ExampleGetErrors() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	client := &wsman.Client{Transport: t, URL: url}
+	defer client.Close()
 
 	ref := job.Ref{Profile: job.HyperV(), InstanceID: "5F1E2D3C-4B5A-4000-8000-000000000002"}
 	res, err := job.GetErrors(context.Background(), client, ref, job.Options{})

@@ -51,8 +51,7 @@ func GetErrors(ctx context.Context, c *wsman.Client, ref Ref, opt Options) (*Res
 		r := wsman.NewInvoke(uri, m, sel, nil)
 		r.Idempotent = readOnly(m)
 		out, err := c.InvokeRequest(ctx, r)
-		var f *wsman.Fault
-		if err != nil && i+1 < len(methods) && errors.As(err, &f) && MethodMissing(f) {
+		if i+1 < len(methods) && errors.Is(err, wsman.ErrMethodNotFound) {
 			res.Notes = append(res.Notes, fmt.Sprintf("the host has no %s.%s; asked %s instead", ref.Profile.Class, m, methods[i+1]))
 			continue
 		}
@@ -63,7 +62,7 @@ func GetErrors(ctx context.Context, c *wsman.Client, ref Ref, opt Options) (*Res
 			return nil, fmt.Errorf("calling %s.%s: %w", ref.Profile.Class, m, err)
 		}
 		res.Method = m
-		if err := decodeOutput(res, out, c.Limits); err != nil {
+		if err := decodeOutput(res, out, c.Limits()); err != nil {
 			return nil, fmt.Errorf("decoding %s output: %w", m, err)
 		}
 		return res, nil
@@ -106,25 +105,6 @@ func ParseMethod(method string) (string, error) {
 // reached the host; a profile's other methods are sent once.
 func readOnly(method string) bool {
 	return strings.EqualFold(method, MethodGetError) || strings.EqualFold(method, MethodGetErrorEx)
-}
-
-// MethodMissing reports whether a fault says the class has no such method,
-// as an older host answers GetErrorEx.
-func MethodMissing(f *wsman.Fault) bool {
-	if f == nil {
-		return false
-	}
-	switch f.Subcode.Local {
-	case "ActionNotSupported":
-		return true
-	}
-	if f.CIMError != nil && f.CIMError.CIMStatusCode != nil {
-		switch f.CIMError.CIMStatusCode.Value {
-		case 16, 17: // CIM_ERR_METHOD_NOT_AVAILABLE, CIM_ERR_METHOD_NOT_FOUND
-			return true
-		}
-	}
-	return false
 }
 
 // decodeOutput reads ReturnValue and the Error/Errors parameters, in

@@ -20,16 +20,18 @@ type fakeHost struct {
 	calls   []string
 }
 
-func (h *fakeHost) RoundTrip(_ context.Context, envelope []byte) ([]byte, error) {
+func (h *fakeHost) RoundTrip(_ context.Context, envelope []byte) (*wsman.Reply, error) {
 	env := string(envelope)
 	for suffix, body := range h.replies {
 		if strings.Contains(env, suffix+"</") {
 			h.calls = append(h.calls, suffix)
-			return []byte(envelopeWith(body)), nil
+			return &wsman.Reply{Body: []byte(envelopeWith(body)), Status: 200}, nil
 		}
 	}
 	return nil, fmt.Errorf("fake host: no reply for %.200s", env)
 }
+
+func (h *fakeHost) Close() error { return nil }
 
 func envelopeWith(body string) string {
 	return `<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing">` +
@@ -38,7 +40,11 @@ func envelopeWith(body string) string {
 }
 
 func newTestClient(h *fakeHost) *wsman.Client {
-	return &wsman.Client{Transport: h, URL: "http://hv01:5985/wsman", NewMessageID: func() string { return testMessageID }}
+	c, err := wsman.NewClient(wsman.Config{Transport: h, URL: "http://hv01:5985/wsman", NewMessageID: func() string { return testMessageID }})
+	if err != nil {
+		panic(err)
+	}
+	return c
 }
 
 const hvURI = "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/virtualization/v2/Msvm_ConcreteJob"

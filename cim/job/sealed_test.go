@@ -2,7 +2,6 @@ package job_test
 
 import (
 	"context"
-	"io"
 	"testing"
 
 	"github.com/cimjob/cimjob/cim/job"
@@ -63,14 +62,12 @@ func simClient(tb testing.TB, scenario string, auth wsman.Authenticator) (*simul
 	if err != nil {
 		tb.Fatal(err)
 	}
-	tr, err := wsman.NewTransport(wsman.HTTPConfig{URL: url, Auth: auth, AllowUnencrypted: true})
+	client, err := wsman.NewClient(wsman.Config{URL: url, Auth: auth, AllowUnencrypted: true})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if c, ok := tr.(io.Closer); ok {
-		tb.Cleanup(func() { c.Close() })
-	}
-	return sim, &wsman.Client{Transport: tr, URL: url}
+	tb.Cleanup(func() { client.Close() })
+	return sim, client
 }
 
 // TestErrorMethodResentAfterBusy: GetError only reads the job, so GetErrors

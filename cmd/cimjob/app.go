@@ -4,7 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
+
+	"github.com/cimjob/cimjob/internal/oneline"
 )
 
 // app is everything a command touches outside the process, so that tests
@@ -43,5 +44,5 @@ func (a *app) run(ctx context.Context, args []string) int {
 // oneLine folds a multi-line message so that every failure is one line,
 // and cleans it: a fault's text comes from the host.
 func oneLine(s string) string {
-	return strings.Join(strings.Fields(sanitize(s)), " ")
+	return oneline.Fold(sanitize(s))
 }

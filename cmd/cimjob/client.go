@@ -4,7 +4,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/cimjob/cimjob/cim"
@@ -100,32 +99,32 @@ func (a *app) authenticator(f *connFlags, mode string, https bool) (wsman.Authen
 	return nil, &usageError{fmt.Errorf("unknown --auth %q", mode)}
 }
 
-// newClient builds the WS-Man client the flags describe. The returned
-// close function releases the transport's connections.
-func (a *app) newClient(f *connFlags) (*wsman.Client, string, func(), error) {
+// newClient builds the WS-Man client the flags describe; the caller
+// closes it.
+func (a *app) newClient(f *connFlags) (*wsman.Client, string, error) {
 	endpoint, err := f.endpoint()
 	if err != nil {
-		return nil, "", nil, err
+		return nil, "", err
 	}
 	https := strings.HasPrefix(endpoint, "https:")
 	mode, err := f.authMode()
 	if err != nil {
-		return nil, "", nil, err
+		return nil, "", err
 	}
 	auth, err := a.authenticator(f, mode, https)
 	if err != nil {
-		return nil, "", nil, err
+		return nil, "", err
 	}
 	tlsCfg, err := a.tlsConfig(f)
 	if err != nil {
-		return nil, "", nil, err
+		return nil, "", err
 	}
-	cfg := wsman.HTTPConfig{
+	cfg := wsman.Config{
 		URL:              endpoint,
 		Auth:             auth,
 		AllowUnencrypted: f.allowUnencrypted,
 		TLSConfig:        tlsCfg,
-		MaxBodySize:      f.maxBody,
+		Limits:           cim.Limits{MaxBytes: f.maxBody},
 		Retries:          f.retries,
 		UserAgent:        "cimjob/" + buildVersion(),
 	}
@@ -135,19 +134,12 @@ func (a *app) newClient(f *connFlags) (*wsman.Client, string, func(), error) {
 	if f.debug {
 		cfg.Debug = a.stderr
 	}
-	t, err := wsman.NewTransport(cfg)
+	c, err := wsman.NewClient(cfg)
 	if errors.Is(err, wsman.ErrUnencrypted) {
-		return nil, "", nil, &usageError{&unencryptedRefusal{fmt.Errorf("refusing to send the %s password in the clear over plain HTTP to %s: use --https, the default --auth ntlm (which seals every message), or --allow-unencrypted if you accept that anyone on the path can read it", auth.Scheme(), endpoint)}}
+		return nil, "", &usageError{&unencryptedRefusal{fmt.Errorf("refusing to send the %s password in the clear over plain HTTP to %s: use --https, the default --auth ntlm (which seals every message), or --allow-unencrypted if you accept that anyone on the path can read it", auth.Scheme(), endpoint)}}
 	}
 	if err != nil {
-		return nil, "", nil, &usageError{err}
+		return nil, "", &usageError{err}
 	}
-	closeFn := func() {}
-	if c, ok := t.(io.Closer); ok {
-		closeFn = func() { c.Close() }
-	}
-	c := &wsman.Client{Transport: t, URL: endpoint}
-	c.Limits = cim.DefaultLimits
-	c.Limits.MaxBytes = f.maxBody
-	return c, endpoint, closeFn, nil
+	return c, endpoint, nil
 }

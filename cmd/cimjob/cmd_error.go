@@ -81,11 +81,11 @@ func (a *app) runError(ctx context.Context, f *errorFlags) error {
 	if err := f.conn.check(); err != nil {
 		return err
 	}
-	c, endpoint, closeClient, err := a.newClient(&f.conn)
+	c, endpoint, err := a.newClient(&f.conn)
 	if err != nil {
 		return err
 	}
-	defer closeClient()
+	defer c.Close()
 	ctx, cancel := context.WithTimeout(ctx, f.conn.timeout)
 	defer cancel()
 

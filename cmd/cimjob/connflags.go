@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/cimjob/cimjob/cim"
 	"github.com/cimjob/cimjob/wsman"
 )
 
@@ -56,8 +57,8 @@ func (f *connFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.insecure, "insecure-skip-verify", false, "do not verify the host's TLS certificate (dangerous)")
 	fs.BoolVar(&f.allowUnencrypted, "allow-unencrypted", false, "allow Basic credentials over plain HTTP, readable by anyone on the path")
 	fs.DurationVar(&f.timeout, "timeout", 60*time.Second, "give up on the whole operation after this long")
-	fs.IntVar(&f.retries, "retries", 2, "retries of a request that could not connect or got 503/429 (never a fault or 401)")
-	fs.Int64Var(&f.maxBody, "max-response-bytes", wsman.DefaultMaxBodySize, fmt.Sprintf("largest reply accepted, in bytes (%d to %d)", minResponseBytes, int64(wsman.MaxBodySizeLimit)))
+	fs.IntVar(&f.retries, "retries", wsman.DefaultRetries, "retries of a request that could not connect or got 503/429 (never a fault or 401)")
+	fs.Int64Var(&f.maxBody, "max-response-bytes", cim.DefaultLimits.MaxBytes, fmt.Sprintf("largest reply accepted, in bytes (%d to %d)", minResponseBytes, int64(wsman.MaxReplyBytesLimit)))
 	fs.BoolVar(&f.debug, "debug", false, "print the SOAP exchange on stderr (credentials redacted)")
 }
 
@@ -70,8 +71,8 @@ func (f *connFlags) check() error {
 	if f.timeout <= 0 {
 		return &usageError{fmt.Errorf("--timeout must be positive, not %s", f.timeout)}
 	}
-	if f.maxBody < minResponseBytes || f.maxBody > wsman.MaxBodySizeLimit {
-		return &usageError{fmt.Errorf("--max-response-bytes %d is out of range: give %d to %d", f.maxBody, minResponseBytes, int64(wsman.MaxBodySizeLimit))}
+	if f.maxBody < minResponseBytes || f.maxBody > wsman.MaxReplyBytesLimit {
+		return &usageError{fmt.Errorf("--max-response-bytes %d is out of range: give %d to %d", f.maxBody, minResponseBytes, int64(wsman.MaxReplyBytesLimit))}
 	}
 	return nil
 }

@@ -24,7 +24,7 @@ func TestBadInputIsUsage(t *testing.T) {
 	if err := os.WriteFile(emptyFile, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	limit := strconv.FormatInt(wsman.MaxBodySizeLimit, 10)
+	limit := strconv.FormatInt(wsman.MaxReplyBytesLimit, 10)
 	tests := []struct {
 		name    string
 		args    []string // after "error"; --host and --job are added unless given
@@ -35,7 +35,7 @@ func TestBadInputIsUsage(t *testing.T) {
 		// cannot overflow.
 		{"body cap int64 max", []string{"--max-response-bytes", "9223372036854775807"}, limit, ""},
 		{"body cap overflowing with the seal slack", []string{"--max-response-bytes", "9223372036854771713"}, limit, ""},
-		{"body cap one above the limit", []string{"--max-response-bytes", strconv.FormatInt(wsman.MaxBodySizeLimit+1, 10)}, limit, ""},
+		{"body cap one above the limit", []string{"--max-response-bytes", strconv.FormatInt(wsman.MaxReplyBytesLimit+1, 10)}, limit, ""},
 		{"body cap below the minimum", []string{"--max-response-bytes", "100"}, "--max-response-bytes", ""},
 		{"body cap zero", []string{"--max-response-bytes", "0"}, "--max-response-bytes", ""},
 
@@ -120,7 +120,7 @@ func hasFlag(args []string, name string) bool {
 // works end to end, sealed and not.
 func TestBodyCapAtTheLimit(t *testing.T) {
 	_, host := startSim(t, "default.json")
-	limit := strconv.FormatInt(wsman.MaxBodySizeLimit, 10)
+	limit := strconv.FormatInt(wsman.MaxReplyBytesLimit, 10)
 	for _, auth := range []string{"ntlm", "basic"} {
 		t.Run(auth, func(t *testing.T) {
 			r := runCLI(t, demoEnv(), "error", "--host", host, "--auth", auth, "--allow-unencrypted", "--max-response-bytes", limit, "--job", failedStart)

@@ -12,9 +12,9 @@ import (
 
 // An Endpoint written for masterzen/winrm keeps its host, port and TLS
 // settings; the caller adds the authentication.
-func ExampleHTTPConfig() {
+func ExampleConfig() {
 	ep := winrm.NewEndpoint("hv01.corp.example", 5986, true, false, nil, nil, nil, 0)
-	cfg, err := winrmcompat.HTTPConfig(ep)
+	cfg, err := winrmcompat.Config(ep)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -19,14 +19,15 @@ const jobURI = "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/virtualizatio
 
 // newClient is a wsman Client on the plain HTTP transport, without
 // retries (nothing here is worth retrying).
-func newClient(t *testing.T, cfg wsman.HTTPConfig) *wsman.Client {
+func newClient(t *testing.T, cfg wsman.Config) *wsman.Client {
 	t.Helper()
 	cfg.Retries = -1
-	tr, err := wsman.NewHTTPTransport(cfg)
+	c, err := wsman.NewClient(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &wsman.Client{Transport: tr, URL: cfg.URL}
+	t.Cleanup(func() { c.Close() })
+	return c
 }
 
 // These tests show, against the masterzen/winrm version in go.mod, why
@@ -94,11 +95,10 @@ func TestMasterzenFaultIsAPlainString(t *testing.T) {
 	}
 
 	// cimjob: a typed *Fault with the decoded subcode, code and status.
-	c := newClient(t, wsman.HTTPConfig{URL: srv.URL})
-	c.NewMessageID = func() string { return "uuid:11111111-2222-3333-4444-555555555555" }
+	c := newClient(t, wsman.Config{URL: srv.URL, NewMessageID: func() string { return "uuid:11111111-2222-3333-4444-555555555555" }})
 	_, err = c.Invoke(context.Background(), jobURI, "GetError", nil, nil)
 	var f *wsman.Fault
-	if !errors.As(err, &f) || !wsman.IsInvalidSelectors(err) || f.HTTPStatus != 500 || f.WSManCode() != wsman.CodeInvalidSelectors {
+	if !errors.As(err, &f) || !errors.Is(err, wsman.ErrNotFound) || f.HTTPStatus != 500 || f.WSManCode() != wsman.CodeInvalidSelectors {
 		t.Fatalf("cimjob err = %v, want a typed InvalidSelectors *Fault", err)
 	}
 }
@@ -117,7 +117,7 @@ func TestMasterzen401IsInvalidContentType(t *testing.T) {
 	}
 
 	// cimjob: an *AuthError naming what the service offers.
-	c := newClient(t, wsman.HTTPConfig{URL: srv.URL, Auth: wsman.BasicAuth{Username: "user", Password: "pass"}, AllowUnencrypted: true})
+	c := newClient(t, wsman.Config{URL: srv.URL, Auth: wsman.BasicAuth{Username: "user", Password: "pass"}, AllowUnencrypted: true})
 	_, err = c.Invoke(context.Background(), jobURI, "GetError", nil, nil)
 	var ae *wsman.AuthError
 	if !errors.As(err, &ae) || len(ae.Offered) != 4 || !strings.Contains(err.Error(), "CredSSP") {

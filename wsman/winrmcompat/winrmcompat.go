@@ -1,6 +1,6 @@
 // Package winrmcompat lets code written for github.com/masterzen/winrm
 // keep its endpoint settings when it moves to package wsman: it turns a
-// winrm.Endpoint into a wsman.HTTPConfig. It is a package of its own so
+// winrm.Endpoint into a wsman.Config. It is a package of its own so
 // that plain wsman users do not link masterzen/winrm and what it pulls in
 // (goxpath, x/net/html, simplexml, ...).
 //
@@ -38,19 +38,19 @@ func URL(ep *winrm.Endpoint) string {
 	return scheme + "://" + net.JoinHostPort(ep.Host, strconv.Itoa(port)) + "/wsman"
 }
 
-// HTTPConfig turns a masterzen/winrm Endpoint into a wsman.HTTPConfig, so
+// Config turns a masterzen/winrm Endpoint into a wsman.Config, so
 // that existing users keep their endpoint settings: URL, Insecure,
 // TLSServerName, a PEM CA bundle and a client certificate. The caller adds
 // Auth. Endpoint.Timeout is not carried over: wsman bounds each call with
 // its context instead.
-func HTTPConfig(ep *winrm.Endpoint) (wsman.HTTPConfig, error) {
+func Config(ep *winrm.Endpoint) (wsman.Config, error) {
 	if ep == nil || ep.Host == "" {
-		return wsman.HTTPConfig{}, errors.New("winrmcompat: endpoint has no host")
+		return wsman.Config{}, errors.New("winrmcompat: endpoint has no host")
 	}
-	cfg := wsman.HTTPConfig{URL: URL(ep)}
+	cfg := wsman.Config{URL: URL(ep)}
 	if !ep.HTTPS {
 		if len(ep.Cert) > 0 || len(ep.CACert) > 0 {
-			return wsman.HTTPConfig{}, errors.New("winrmcompat: endpoint has certificates but is not HTTPS")
+			return wsman.Config{}, errors.New("winrmcompat: endpoint has certificates but is not HTTPS")
 		}
 		return cfg, nil
 	}
@@ -63,14 +63,14 @@ func HTTPConfig(ep *winrm.Endpoint) (wsman.HTTPConfig, error) {
 	if len(ep.CACert) > 0 {
 		pool := x509.NewCertPool()
 		if !pool.AppendCertsFromPEM(ep.CACert) {
-			return wsman.HTTPConfig{}, errors.New("winrmcompat: endpoint CACert holds no PEM certificate")
+			return wsman.Config{}, errors.New("winrmcompat: endpoint CACert holds no PEM certificate")
 		}
 		tc.RootCAs = pool
 	}
 	if len(ep.Cert) > 0 || len(ep.Key) > 0 {
 		pair, err := tls.X509KeyPair(ep.Cert, ep.Key)
 		if err != nil {
-			return wsman.HTTPConfig{}, fmt.Errorf("winrmcompat: endpoint client certificate: %w", err)
+			return wsman.Config{}, fmt.Errorf("winrmcompat: endpoint client certificate: %w", err)
 		}
 		tc.Certificates = []tls.Certificate{pair}
 	}

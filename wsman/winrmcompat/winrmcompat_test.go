@@ -16,7 +16,7 @@ import (
 	"github.com/masterzen/winrm"
 )
 
-func TestHTTPConfig(t *testing.T) {
+func TestConfig(t *testing.T) {
 	tests := []struct {
 		ep      winrm.Endpoint
 		url     string
@@ -32,22 +32,22 @@ func TestHTTPConfig(t *testing.T) {
 		{winrm.Endpoint{}, "", true},
 	}
 	for _, tt := range tests {
-		cfg, err := winrmcompat.HTTPConfig(&tt.ep)
+		cfg, err := winrmcompat.Config(&tt.ep)
 		if (err != nil) != tt.wantErr || cfg.URL != tt.url {
 			t.Errorf("%+v: %q, %v", tt.ep, cfg.URL, err)
 		}
 	}
-	if _, err := winrmcompat.HTTPConfig(nil); err == nil {
+	if _, err := winrmcompat.Config(nil); err == nil {
 		t.Error("nil endpoint accepted")
 	}
-	cfg, _ := winrmcompat.HTTPConfig(&winrm.Endpoint{Host: "h", HTTPS: true, Insecure: true, TLSServerName: "name"})
+	cfg, _ := winrmcompat.Config(&winrm.Endpoint{Host: "h", HTTPS: true, Insecure: true, TLSServerName: "name"})
 	if !cfg.TLSConfig.InsecureSkipVerify || cfg.TLSConfig.ServerName != "name" {
 		t.Errorf("TLS settings not carried over: %+v", cfg.TLSConfig)
 	}
 }
 
 // An endpoint's PEM CA is what the transport trusts.
-func TestHTTPConfigTrustsEndpointCA(t *testing.T) {
+func TestConfigTrustsEndpointCA(t *testing.T) {
 	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/soap+xml;charset=UTF-8")
 		io.WriteString(w, `<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body/></s:Envelope>`)
@@ -60,12 +60,12 @@ func TestHTTPConfigTrustsEndpointCA(t *testing.T) {
 	}
 	ep := &winrm.Endpoint{Host: host, Port: portN, HTTPS: true, TLSServerName: "example.com",
 		CACert: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})}
-	cfg, err := winrmcompat.HTTPConfig(ep)
+	cfg, err := winrmcompat.Config(ep)
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg.Retries = -1
-	tr, err := wsman.NewHTTPTransport(cfg)
+	tr, err := wsman.NewTransport(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,9 +74,9 @@ func TestHTTPConfigTrustsEndpointCA(t *testing.T) {
 	}
 	// Without it the same server is refused: the CA is what made the difference.
 	ep.CACert = nil
-	cfg, _ = winrmcompat.HTTPConfig(ep)
+	cfg, _ = winrmcompat.Config(ep)
 	cfg.Retries = -1
-	tr, err = wsman.NewHTTPTransport(cfg)
+	tr, err = wsman.NewTransport(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
