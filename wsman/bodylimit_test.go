@@ -9,11 +9,11 @@ import (
 	"testing"
 )
 
-// TestMaxBodySizeLimit: a MaxBodySize near the int64 maximum made the
+// TestMaxReplyBytesLimit: a reply cap near the int64 maximum made the
 // limit plus the slack for sealing, framing and headers wrap negative, so
 // that every reply "exceeded" it. Above MaxReplyBytesLimit both transports
 // refuse the configuration; at the limit a call works, sealed or not.
-func TestMaxBodySizeLimit(t *testing.T) {
+func TestMaxReplyBytesLimit(t *testing.T) {
 	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
 		w.Header().Set("Content-Type", soapContentType)
@@ -35,28 +35,24 @@ func TestMaxBodySizeLimit(t *testing.T) {
 			cfg := base()
 			cfg.Limits.MaxBytes = size
 			if tr, err := NewTransport(cfg); err == nil {
-				if c, ok := tr.(io.Closer); ok {
-					c.Close()
-				}
-				t.Errorf("%s: MaxBodySize %d accepted", name, size)
+				tr.Close()
+				t.Errorf("%s: Limits.MaxBytes %d accepted", name, size)
 			}
 		}
 		cfg := base()
 		cfg.Limits.MaxBytes = MaxReplyBytesLimit
 		tr, err := NewTransport(cfg)
 		if err != nil {
-			t.Fatalf("%s: MaxBodySize at the limit: %v", name, err)
+			t.Fatalf("%s: Limits.MaxBytes at the limit: %v", name, err)
 		}
-		if c, ok := tr.(io.Closer); ok {
-			t.Cleanup(func() { c.Close() })
-		}
+		t.Cleanup(func() { tr.Close() })
 		if name == "sealed" {
 			err = invokeGetError(context.Background(), testClient(tr, sealed.URL+"/wsman"))
 		} else {
 			_, _, err = roundTrip(context.Background(), tr, []byte("<env/>"))
 		}
 		if err != nil {
-			t.Errorf("%s: a call with MaxBodySize at the limit: %v", name, err)
+			t.Errorf("%s: a call with Limits.MaxBytes at the limit: %v", name, err)
 		}
 	}
 }

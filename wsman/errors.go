@@ -11,8 +11,8 @@ import (
 	"github.com/cimjob/cimjob/internal/oneline"
 )
 
-// ErrUnencrypted is wrapped by the error NewHTTPTransport returns when its
-// configuration would send a password in the clear over plain HTTP without
+// ErrUnencrypted is wrapped by the error NewClient and NewTransport return
+// when the configuration would send a password in the clear over plain HTTP without
 // AllowUnencrypted.
 var ErrUnencrypted = errors.New("wsman: refusing to send credentials in the clear over plain HTTP")
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"time"
 
 	"github.com/cimjob/cimjob/cim"
 	"github.com/cimjob/cimjob/cim/job"
@@ -57,4 +58,32 @@ func ExampleGetErrors() {
 	// Major (5): Storage Capacity Problem (50) (MessageID 15050)
 	// Degraded/Warning (3): Other (1) (MessageID 18352)
 	// first: 'db-02' failed to export. (Virtual machine ID 9B1E6C0A-3F52-4C8D-A1B7-2D4E6F8A0C13)
+}
+
+// The README's library example (printJobErrors, in
+// readme_example_test.go), run against the simulator: NTLM over plain
+// HTTP, every message sealed.
+func Example_readme() {
+	sim, err := simulator.New(simulator.Options{Scenario: "default.json"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer sim.Close()
+	url, err := sim.Start("127.0.0.1:0")
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for _, id := range []string{"5F1E2D3C-4B5A-4000-8000-000000000002", "00000000-0000-0000-0000-000000000000"} {
+		if err := printJobErrors(ctx, url, "demo", "demo-password", id); err != nil {
+			log.Fatal(err)
+		}
+	}
+	// Output:
+	// Major (5) 'db-02' failed to export. (Virtual machine ID 9B1E6C0A-3F52-4C8D-A1B7-2D4E6F8A0C13)
+	// Major (5) Failed to copy file 'E:\VMs\db-02\Virtual Hard Disks\db-02.vhdx' to 'F:\Exports\db-02\Virtual Hard Disks\db-02.vhdx': There is not enough space on the disk. (0x80070070)
+	// Degraded/Warning (3) The export of 'db-02' was cancelled & the partial files in <F:\Exports\db-02> were removed.
+	// first error: 18350
+	// no such job: Hyper-V removes a finished job after 5 minutes
 }
