@@ -54,6 +54,8 @@ type Scenario struct {
 	// MissingInstanceFault is the reply for an InstanceID no job has.
 	MissingInstanceFault string    `json:"missingInstanceFault"`
 	Jobs                 []JobSpec `json:"jobs"`
+	// Generate, if set, gives the host generated jobs instead of Jobs.
+	Generate *GenerateSpec `json:"generate,omitempty"`
 }
 
 // JobSpec is one job of a scenario. Fixture paths are relative to responses/.
@@ -104,6 +106,7 @@ const (
 	faultMethodNotFound     = "faults/method-not-found.xml"
 	faultMalformed          = "faults/malformed-request.xml"
 	faultInvalidResourceURI = "faults/invalid-resource-uri.xml"
+	faultTimedOut           = "faults/timed-out.xml"
 	identifyReply           = "identify.xml"
 )
 
@@ -112,6 +115,8 @@ var builtinFixtures = []string{
 	faultMissingHeader, faultInvalidHeader, faultEnvelopeTooSmall, faultLocaleMust,
 	faultActionNotSupported, faultMethodNotFound, faultMalformed, faultInvalidResourceURI,
 	identifyReply,
+	faultInvalidEnumContext, faultCannotProcess, faultDialectUnavailable, faultEncodingLimit,
+	faultTooManyOperations, faultExpiresUnsupported, faultTimedOut,
 }
 
 // ScenarioError reports a scenario file that cannot be used.
