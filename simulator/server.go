@@ -160,6 +160,16 @@ func New(opt Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	s := newServer(sc, name, fx, opt)
+	if err := s.setupJobs(opt, fsys); err != nil {
+		return nil, &ScenarioError{Name: name, Reason: "jobs", Err: err}
+	}
+	return s, nil
+}
+
+// newServer builds a server from a loaded scenario and fixtures, which
+// the hosts of a Fleet share.
+func newServer(sc *Scenario, name string, fx map[string]*fixture, opt Options) *Server {
 	s := &Server{
 		sc:        sc,
 		name:      name,
@@ -181,10 +191,7 @@ func New(opt Options) (*Server, error) {
 		j := &sc.Jobs[i]
 		s.jobs[jobKey(j.Namespace, j.Class, j.InstanceID)] = j
 	}
-	if err := s.setupJobs(opt, fsys); err != nil {
-		return nil, &ScenarioError{Name: name, Reason: "jobs", Err: err}
-	}
-	return s, nil
+	return s
 }
 
 // Scenario returns the scenario the server plays (do not modify it).
