@@ -95,14 +95,10 @@ func (s *Server) enumerate(w http.ResponseWriter, r *http.Request, req *request)
 		return
 	}
 	optimize := child(en, nsWSMan, "OptimizeEnumeration") != nil
-	maxEl := 1 // DSP0226: MaxElements defaults to 1
-	if m := child(en, nsWSMan, "MaxElements"); m != nil {
-		n, err := strconv.Atoi(strings.TrimSpace(m.Text()))
-		if err != nil || n <= 0 {
-			s.reply(w, r, req, faultInvalidHeader)
-			return
-		}
-		maxEl = n
+	maxEl, ok := maxElements(child(en, nsWSMan, "MaxElements"))
+	if !ok {
+		s.reply(w, r, req, faultInvalidHeader)
+		return
 	}
 	ns, class, star, f := s.enumResource(req)
 	if f != "" {
@@ -169,20 +165,26 @@ func (s *Server) enumerate(w http.ResponseWriter, r *http.Request, req *request)
 	s.sendBatch(w, r, req, "EnumerateResponse", id, items, end, nsWSMan)
 }
 
+// maxElements reads a MaxElements element: absent means 1 (the default of
+// both WS-Enumeration's Pull and DSP0226's optimized Enumerate).
+func maxElements(m *etree.Element) (int, bool) {
+	if m == nil {
+		return 1, true
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(m.Text()))
+	return n, err == nil && n > 0
+}
+
 func (s *Server) pull(w http.ResponseWriter, r *http.Request, req *request) {
 	p := req.body
 	if p == nil || p.Tag != "Pull" || p.NamespaceURI() != nsEnumeration {
 		s.reply(w, r, req, faultMalformed)
 		return
 	}
-	maxEl := 1 // WS-Enumeration: MaxElements defaults to 1
-	if m := child(p, nsEnumeration, "MaxElements"); m != nil {
-		n, err := strconv.Atoi(strings.TrimSpace(m.Text()))
-		if err != nil || n <= 0 {
-			s.reply(w, r, req, faultInvalidHeader)
-			return
-		}
-		maxEl = n
+	maxEl, ok := maxElements(child(p, nsEnumeration, "MaxElements"))
+	if !ok {
+		s.reply(w, r, req, faultInvalidHeader)
+		return
 	}
 	id := strings.TrimSpace(textOf(child(p, nsEnumeration, "EnumerationContext")))
 	ec := s.takeContext(id)
@@ -402,7 +404,7 @@ func (s *Server) clock() time.Time {
 // hasClass reports whether the namespace has the class (an instance of it
 // or of a subclass) and returns its spelling on the host.
 func (s *Server) hasClass(ns, class string) (string, bool) {
-	for _, in := range s.instances(ns) {
+	for _, in := range s.samples(ns) {
 		for c := in.class; c != ""; c = superclass[strings.ToLower(c)] {
 			if strings.EqualFold(c, class) {
 				return c, true
@@ -419,7 +421,7 @@ func (s *Server) knowsFields(ns, class string, fields []string) bool {
 		return true
 	}
 	known := map[string]bool{"__class": true}
-	for _, in := range s.instances(ns) {
+	for _, in := range s.samples(ns) {
 		if strings.EqualFold(in.class, class) || isA(class, in.class) || isA(in.class, class) {
 			for _, p := range in.props {
 				known[strings.ToLower(p.name)] = true
@@ -432,6 +434,15 @@ func (s *Server) knowsFields(ns, class string, fields []string) bool {
 		}
 	}
 	return true
+}
+
+// samples lists instances of every class the namespace holds: all of a
+// scenario's, the first few of generated jobs (which show every class).
+func (s *Server) samples(ns string) []*instance {
+	if s.gen != nil {
+		return s.gen.samples(ns)
+	}
+	return s.instances(ns)
 }
 
 // instances lists the host's instances in a namespace.

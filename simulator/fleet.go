@@ -53,6 +53,10 @@ type FleetOptions struct {
 	Logf func(format string, args ...any)
 }
 
+// defaultFleetJobs is each host's job count when neither the scenario nor
+// the options say.
+const defaultFleetJobs = 50
+
 // MaxFleetHosts bounds a fleet: each host holds a listening socket.
 const MaxFleetHosts = 10000
 
@@ -113,27 +117,11 @@ func NewFleet(opt FleetOptions) (*Fleet, error) {
 	if name == "" {
 		name = "fleet.json"
 	}
-	base, err := LoadScenario(fsys, name)
+	base, fx, err := loadScenarioFixtures(fsys, name)
 	if err != nil {
 		return nil, err
 	}
-	fx, err := loadFixtures(fsys, base, name)
-	if err != nil {
-		return nil, err
-	}
-	spec := GenerateSpec{Jobs: 50}
-	if base.Generate != nil {
-		spec = *base.Generate
-	}
-	if opt.Jobs != 0 {
-		spec.Jobs = opt.Jobs
-	}
-	if opt.Seed != 0 {
-		spec.Seed = opt.Seed
-	}
-	if len(opt.Profiles) > 0 {
-		spec.Profiles = opt.Profiles
-	}
+	spec := base.generateSpec(GenerateSpec{Jobs: defaultFleetJobs}, opt.Jobs, opt.Seed, opt.Profiles)
 	tmpl, err := loadTemplates(fsys)
 	if err != nil {
 		return nil, err

@@ -318,6 +318,18 @@ func (g *generator) instances(ns string) []*instance {
 	return out
 }
 
+// samples lists the first jobs in ns: enough for every class, since every
+// 7th job of a profile is of its subclass.
+func (g *generator) samples(ns string) []*instance {
+	var out []*instance
+	for i := 0; i < min(g.n, 7*len(g.profiles)); i++ {
+		if strings.EqualFold(g.profiles[i%len(g.profiles)].ns, ns) {
+			out = append(out, g.job(i).in)
+		}
+	}
+	return out
+}
+
 // lookup finds the job an InstanceID names, or nil.
 func (g *generator) lookup(id string) *genJob {
 	i := strings.LastIndexByte(id, '-')
@@ -368,22 +380,29 @@ func (s *Server) GeneratedJobs() []GeneratedJob {
 	return out
 }
 
+// generateSpec is the scenario's generate section (def when it has none)
+// with the non-zero overrides applied.
+func (sc *Scenario) generateSpec(def GenerateSpec, jobs int, seed uint64, profiles []string) GenerateSpec {
+	spec := def
+	if sc.Generate != nil {
+		spec = *sc.Generate
+	}
+	if jobs != 0 {
+		spec.Jobs = jobs
+	}
+	if seed != 0 {
+		spec.Seed = seed
+	}
+	if len(profiles) > 0 {
+		spec.Profiles = profiles
+	}
+	return spec
+}
+
 // setupJobs prepares what Enumerate lists: generated jobs when asked for,
 // else the instances of the scenario's Get fixtures.
 func (s *Server) setupJobs(opt Options, fsys fs.FS) error {
-	spec := GenerateSpec{}
-	if s.sc.Generate != nil {
-		spec = *s.sc.Generate
-	}
-	if opt.Jobs != 0 {
-		spec.Jobs = opt.Jobs
-	}
-	if opt.Seed != 0 {
-		spec.Seed = opt.Seed
-	}
-	if len(opt.Profiles) > 0 {
-		spec.Profiles = opt.Profiles
-	}
+	spec := s.sc.generateSpec(GenerateSpec{}, opt.Jobs, opt.Seed, opt.Profiles)
 	if spec.Jobs > 0 {
 		t, err := loadTemplates(fsys)
 		if err != nil {

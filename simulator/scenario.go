@@ -184,6 +184,19 @@ func LoadScenario(fsys fs.FS, name string) (*Scenario, error) {
 	return &sc, nil
 }
 
+// loadScenarioFixtures loads a scenario and every fixture it needs.
+func loadScenarioFixtures(fsys fs.FS, name string) (*Scenario, map[string]*fixture, error) {
+	sc, err := LoadScenario(fsys, name)
+	if err != nil {
+		return nil, nil, err
+	}
+	fx, err := loadFixtures(fsys, sc, name)
+	if err != nil {
+		return nil, nil, err
+	}
+	return sc, fx, nil
+}
+
 // fixture is one reply file, checked once at load time.
 type fixture struct {
 	data  []byte

@@ -152,11 +152,7 @@ func New(opt Options) (*Server, error) {
 	if name == "" {
 		name = "default.json"
 	}
-	sc, err := LoadScenario(fsys, name)
-	if err != nil {
-		return nil, err
-	}
-	fx, err := loadFixtures(fsys, sc, name)
+	sc, fx, err := loadScenarioFixtures(fsys, name)
 	if err != nil {
 		return nil, err
 	}
