@@ -270,7 +270,7 @@ func TestFleetOptionsRefused(t *testing.T) {
 // one on a host with it; "added/latency" is the extra time per request
 // over the latency asked for (1.0 is exact).
 func BenchmarkFleetLatency(b *testing.B) {
-	const latency = 5 * time.Millisecond
+	const latency = 50 * time.Millisecond
 	base := startFleet(b, FleetOptions{Hosts: 1}).Hosts()[0].URL
 	slow := startFleet(b, FleetOptions{Hosts: 1, Latency: latency}).Hosts()[0].URL
 	body := identifyBody(b)
