@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -108,6 +109,13 @@ func (c wqlCmp) eval(g propGetter) tri {
 	var d int
 	switch c.kind {
 	case kString:
+		// Datetimes compare as instants, whatever UTC offset each names.
+		if a, ok := parseDMTF(v); ok {
+			if b, ok := parseDMTF(c.str); ok {
+				d = a.Compare(b)
+				break
+			}
+		}
 		d = compareFold(v, c.str)
 	case kNumber:
 		n, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
@@ -151,6 +159,26 @@ func (c wqlCmp) eval(g propGetter) tri {
 		return triTrue
 	}
 	return triFalse
+}
+
+// parseDMTF reads a DMTF datetime, yyyymmddhhmmss.mmmmmmsUUU, where s is
+// + or - and UUU the offset from UTC in minutes.
+func parseDMTF(v string) (time.Time, bool) {
+	if len(v) != 25 || v[14] != '.' || (v[21] != '+' && v[21] != '-') {
+		return time.Time{}, false
+	}
+	t, err := time.Parse("20060102150405.000000", v[:21])
+	if err != nil {
+		return time.Time{}, false
+	}
+	off, err := strconv.Atoi(v[22:])
+	if err != nil {
+		return time.Time{}, false
+	}
+	if v[21] == '-' {
+		off = -off
+	}
+	return t.Add(-time.Duration(off) * time.Minute), true
 }
 
 // compareFold orders strings as WMI does for its string comparisons:

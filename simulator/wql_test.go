@@ -147,6 +147,9 @@ func TestEvalWQL(t *testing.T) {
 		// Datetimes compare as DMTF strings.
 		{"StartTime >= '20240305100000.000000+000'", "BC"},
 		{"StartTime < '20240305100000.000000+000'", "A"},
+		// The same instant given with another UTC offset: 11:00 at +060 is 10:00 UTC.
+		{"StartTime >= '20240305110000.000000+060'", "BC"},
+		{"StartTime < '20240305043000.000000-330'", "A"},
 		// A comparison with NULL is unknown: neither it nor its negation holds.
 		{"NOT StartTime < '20240305100000.000000+000'", "BC"},
 		{"Cancellable = TRUE", "C"},
