@@ -326,3 +326,23 @@ func vmRSS() int64 {
 	}
 	return 0
 }
+
+// Generated jobs replace the scenario's: Jobs lists them alone, and a
+// scenario job is gone.
+func TestGeneratedJobsReplaceScenarioJobs(t *testing.T) {
+	s, url := startSimWith(t, Options{Scenario: "default.json", Jobs: 12, Seed: 3})
+	jobs := s.Jobs()
+	if len(jobs) != 12 {
+		t.Fatalf("%d jobs listed, want 12", len(jobs))
+	}
+	gen := s.GeneratedJobs()
+	for i, j := range jobs {
+		if j.InstanceID != gen[i].InstanceID || !strings.Contains(j.Title, "JobState") {
+			t.Errorf("job %d: %+v", i, j)
+		}
+	}
+	get := post(t, url, loadRequest(t, "get.xml", defaultVars().with("$ACTION", actionGet)))
+	if get.status != 500 || !strings.Contains(string(get.body), "InvalidSelectors") {
+		t.Errorf("Get of scenario job 01: %d %.200s", get.status, get.body)
+	}
+}

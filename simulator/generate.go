@@ -399,6 +399,33 @@ func (sc *Scenario) generateSpec(def GenerateSpec, jobs int, seed uint64, profil
 	return spec
 }
 
+var jobStateName = map[int]string{
+	2: "New", 3: "Starting", 4: "Running", 5: "Suspended", 6: "Shutting Down", 7: "Completed",
+	8: "Terminated", 9: "Killed", 10: "Exception", 11: "Service", 12: "Query Pending",
+}
+
+// generatedJobList describes the generated jobs as Jobs lists them.
+func (s *Server) generatedJobList() []Job {
+	if s.gen == nil {
+		return nil
+	}
+	out := make([]Job, 0, s.gen.n)
+	for i := 0; i < s.gen.n; i++ {
+		j := s.gen.job(i)
+		id, _ := j.in.value("InstanceID")
+		st, _ := j.in.value("JobState")
+		ec, _ := j.in.value("ErrorCode")
+		n, _ := strconv.Atoi(st)
+		title := fmt.Sprintf("%s, JobState %s, ErrorCode %s", j.in.class, jobStateName[n], ec)
+		if j.failed {
+			title += ": failed, " + j.methods["GetError"]
+		}
+		out = append(out, Job{Profile: j.p.name, Namespace: j.in.ns, Class: j.in.class, InstanceID: id,
+			Title: title, ResourceURI: classURI(j.in.ns, j.in.class)})
+	}
+	return out
+}
+
 // setupJobs prepares what Enumerate lists: generated jobs when asked for,
 // else the instances of the scenario's Get fixtures.
 func (s *Server) setupJobs(opt Options, fsys fs.FS) error {

@@ -193,8 +193,12 @@ func newServer(sc *Scenario, name string, fx map[string]*fixture, opt Options) *
 // Scenario returns the scenario the server plays (do not modify it).
 func (s *Server) Scenario() *Scenario { return s.sc }
 
-// Jobs lists the scenario's jobs in scenario order.
+// Jobs lists the scenario's jobs in scenario order, or the generated ones
+// that replace them.
 func (s *Server) Jobs() []Job {
+	if s.gen != nil {
+		return s.generatedJobList()
+	}
 	out := make([]Job, 0, len(s.sc.Jobs))
 	for _, j := range s.sc.Jobs {
 		profile := "cim"
