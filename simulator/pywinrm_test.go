@@ -149,7 +149,7 @@ func TestPywinrmHTTPS(t *testing.T) {
 // with a WQL filter, pulling three at a time, and finds exactly the jobs
 // the generator made failed, subclass instances included.
 func TestPywinrmEnumerateWQL(t *testing.T) {
-	py := pywinrmtest.Need(t, "winrm")
+	py := pywinrmtest.Need(t, pywinrmtest.Winrm, pywinrmtest.RequestsNTLM)
 	s, url := startSimWith(t, Options{Scenario: "windows-default.json", Jobs: 80, Seed: 21, Profiles: []string{"hyperv"}, Logf: t.Logf})
 	var want []string
 	migration := 0
