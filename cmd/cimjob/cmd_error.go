@@ -99,7 +99,7 @@ func (a *app) runError(ctx context.Context, f *errorFlags) error {
 			return failed
 		}
 		if ctx.Err() != nil && errors.Is(err, context.DeadlineExceeded) {
-			err = fmt.Errorf("no answer within --timeout %s: %w", f.conn.timeout, err)
+			err = fmt.Errorf("no answer within %s: %w", f.conn.timeout, err)
 		}
 		var werr error
 		if f.output == "json" {
