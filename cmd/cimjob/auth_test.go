@@ -71,16 +71,7 @@ func TestWrongPasswordNoRetryStorm(t *testing.T) {
 func TestHTTPSModes(t *testing.T) {
 	dir := t.TempDir()
 	clientCA, clientKey := newCA(t)
-	sim, err := simulator.New(simulator.Options{Scenario: "hardened.json", ClientCAs: []*x509.Certificate{clientCA}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sim.Close() })
-	endpoint, err := sim.StartTLS("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	host := hostOf(endpoint)
+	sim, host := startTLSSim(t, simulator.Options{Scenario: "hardened.json", ClientCAs: []*x509.Certificate{clientCA}})
 	caFile := writeFile(t, dir, "host-ca.pem", sim.CertPEM())
 	certFile, keyFile := issueClientCert(t, dir, clientCA, clientKey, "ops@corp.example")
 

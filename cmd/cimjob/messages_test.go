@@ -14,16 +14,7 @@ import (
 func TestFailureLines(t *testing.T) {
 	_, plain := startSim(t, "default.json")
 	_, hostile := startSim(t, "hostile.json")
-	tlsSim, err := simulator.New(simulator.Options{Scenario: "default.json"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { tlsSim.Close() })
-	tlsEndpoint, err := tlsSim.StartTLS("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	secure := hostOf(tlsEndpoint)
+	tlsSim, secure := startTLSSim(t, simulator.Options{Scenario: "default.json"})
 	dir := t.TempDir()
 	caFile := writeFile(t, dir, "ca.pem", tlsSim.CertPEM())
 	// A realm whose only KDC refuses at once, over UDP and TCP.
