@@ -61,6 +61,8 @@ func (f *connFlags) negotiatesKerberos() bool {
 	if f.keytab != "" {
 		return true
 	}
+	// The process environment, not app.getenv: it is where the Kerberos
+	// library will look for the cache.
 	path := krb.CCachePath()
 	if typ, rest, ok := strings.Cut(path, ":"); ok && !strings.Contains(typ, "/") {
 		path = rest
