@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -103,6 +104,19 @@ func TestFailureLines(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestFailureHintInJSON: -o json carries the same hint as stderr's line.
+func TestFailureHintInJSON(t *testing.T) {
+	_, secure := startTLSSim(t, simulator.Options{Scenario: "default.json"})
+	r := runCLI(t, demoEnv(), "error", "--host", secure, "--https", "--retries", "0", "--job", failedStart, "-o", "json")
+	var rep report
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil || rep.Failure == nil {
+		t.Fatalf("exit %d, %v: %s", r.code, err, r.stdout)
+	}
+	if h := rep.Failure.Hint; !strings.Contains(h, "--ca-file") || !strings.HasSuffix(strings.TrimSpace(r.stderr), "; "+h) {
+		t.Errorf("hint %q; stderr %q", h, r.stderr)
 	}
 }
 
