@@ -45,6 +45,21 @@ func startSimWith(t *testing.T, opt simulator.Options) (*simulator.Server, strin
 	return sim, hostOf(endpoint)
 }
 
+// startTLSSim starts a simulator over HTTPS on loopback for one test.
+func startTLSSim(t *testing.T, opts simulator.Options) (*simulator.Server, string) {
+	t.Helper()
+	sim, err := simulator.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sim.Close() })
+	endpoint, err := sim.StartTLS("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sim, hostOf(endpoint)
+}
+
 type result struct {
 	stdout, stderr string
 	code           int
