@@ -24,7 +24,7 @@ func readXML(data []byte, lim cim.Limits) (*etree.Document, error) {
 		return nil, &ResponseError{Reason: "empty reply"}
 	}
 	if int64(len(data)) > lim.MaxBytes {
-		return nil, &ResponseError{Reason: fmt.Sprintf("reply of %d bytes exceeds the %d-byte limit", len(data), lim.MaxBytes), Err: cim.ErrTooLarge}
+		return nil, &ResponseError{Reason: fmt.Sprintf("reply of %d bytes exceeds the %d-byte limit", len(data), lim.MaxBytes), Err: cim.ErrTooLarge, Limit: lim.MaxBytes}
 	}
 	// A streaming pass first, so that etree never builds a tree larger than
 	// the limits allow: a reply of small elements costs ~50x its size in

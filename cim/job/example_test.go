@@ -87,3 +87,22 @@ func Example_readme() {
 	// first error: 18350
 	// no such job: Hyper-V removes a finished job after 5 minutes
 }
+
+// ParsePath reads a job as PowerShell shows it: a WMI object path gives the
+// namespace and class; a bare InstanceID is kept as given.
+func ExampleParsePath() {
+	p, err := job.ParsePath(`\\HV01\root\virtualization\v2:Msvm_ConcreteJob.InstanceID="5A1E2D3C-4B5A-4000-8000-000000000001"`)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(p.Server, p.Namespace, p.Class, p.InstanceID)
+	fmt.Println(job.ProfileFor(p.Namespace, p.Class).Name)
+
+	p, _ = job.ParsePath("{5A1E2D3C-4B5A-4000-8000-000000000001}")
+	fmt.Printf("%q %q\n", p.Class, p.InstanceID)
+	// Output:
+	// HV01 root/virtualization/v2 Msvm_ConcreteJob 5A1E2D3C-4B5A-4000-8000-000000000001
+	// hyperv
+	// "" "{5A1E2D3C-4B5A-4000-8000-000000000001}"
+}

@@ -33,6 +33,9 @@ func (a *app) run(ctx context.Context, args []string) int {
 	code := exitCode(err)
 	if err != nil && code != exitJobFailed {
 		msg := oneLine(err.Error())
+		if h := hint(err); h != "" {
+			msg += "; " + h
+		}
 		if code == exitUsage && !isRefusal(err) {
 			msg += " (see 'cimjob --help')"
 		}

@@ -46,7 +46,7 @@ func writeText(w io.Writer, endpoint string, res *job.Result) error {
 		p.field(0, "ErrorDescription", j.ErrorDescription)
 		p.field(0, "ErrorSummary", j.ErrorSummaryDescription)
 	}
-	p.field(0, "Method", fmt.Sprintf("%s returned %s", res.Method, enumText(&res.ReturnValue)))
+	p.field(0, "Method", methodText(res))
 	for _, n := range res.Notes {
 		p.field(0, "Note", n)
 	}
@@ -128,6 +128,22 @@ func writeCIMError(p *textWriter, e *cim.Error) {
 	for _, x := range e.Extra {
 		p.field(1, x.Name, propertyText(&x))
 	}
+}
+
+// methodText says that the value is what the error method returned, not
+// what the job did: "Completed with No Error" right above the job's
+// errors would otherwise read as "the job had no error".
+func methodText(res *job.Result) string {
+	rv := res.ReturnValue
+	name := rv.Name
+	if name == "" {
+		name = "unlisted"
+	}
+	s := fmt.Sprintf("%s: return value %d (%s)", res.Method, rv.Value, name)
+	if rv.Value == 0 {
+		s += "; the call itself succeeded"
+	}
+	return s
 }
 
 func enumText(e *cim.Enum) string {
