@@ -39,7 +39,12 @@ func NewClient(cfg Config) (*Client, error) {
 }
 
 // Close releases the transport's connections.
-func (c *Client) Close() error { return c.t.Close() }
+func (c *Client) Close() error {
+	if c == nil || c.t == nil {
+		return nil
+	}
+	return c.t.Close()
+}
 
 // URL returns the service URL.
 func (c *Client) URL() string { return c.cfg.URL }

@@ -13,19 +13,27 @@ import (
 	"github.com/cimjob/cimjob/wsman"
 )
 
-// ExampleGetErrors asks a failed Hyper-V job why it failed. The host here
-// is the built-in simulator; against a real host only the URL and the
-// credentials change.
-func ExampleGetErrors() {
+// demoHost starts the simulator of the demo host on loopback and returns
+// it with its URL; the caller closes it.
+func demoHost() (*simulator.Server, string) {
 	sim, err := simulator.New(simulator.Options{Scenario: "default.json"})
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer sim.Close()
 	url, err := sim.Start("127.0.0.1:0")
 	if err != nil {
+		sim.Close()
 		log.Fatal(err)
 	}
+	return sim, url
+}
+
+// ExampleGetErrors asks a failed Hyper-V job why it failed. The host here
+// is the built-in simulator; against a real host only the URL and the
+// credentials change.
+func ExampleGetErrors() {
+	sim, url := demoHost()
+	defer sim.Close()
 
 	client, err := wsman.NewClient(wsman.Config{
 		URL:              url,
@@ -64,15 +72,8 @@ func ExampleGetErrors() {
 // readme_example_test.go), run against the simulator: NTLM over plain
 // HTTP, every message sealed.
 func Example_readme() {
-	sim, err := simulator.New(simulator.Options{Scenario: "default.json"})
-	if err != nil {
-		log.Fatal(err)
-	}
+	sim, url := demoHost()
 	defer sim.Close()
-	url, err := sim.Start("127.0.0.1:0")
-	if err != nil {
-		log.Fatal(err)
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	for _, id := range []string{"5F1E2D3C-4B5A-4000-8000-000000000002", "00000000-0000-0000-0000-000000000000"} {
