@@ -117,9 +117,9 @@ type Config struct {
 	NewMessageID func() string
 
 	// Transport, if set, carries the envelopes instead of the one
-	// NewTransport would build, and the fields above that configure a
-	// transport (Auth to IdleTimeout, Limits.MaxBytes aside) are not used.
-	// Tests and an in-process service plug in here. Client.Close closes it.
+	// NewTransport would build: the fields from Auth to IdleTimeout then
+	// go unused (Limits still bounds the parsing of replies). Tests and an
+	// in-process service plug in here. Client.Close closes it.
 	Transport Transport
 }
 

@@ -95,8 +95,8 @@ func newSessionTransport(cfg Config, u *url.URL) (*SessionTransport, error) {
 }
 
 // Close implements Transport: it closes the idle connections, and those
-// of calls in flight as the calls end. The transport still works afterwards, without keeping
-// connections.
+// of calls in flight as the calls end. The transport still works
+// afterwards, without keeping connections.
 func (t *SessionTransport) Close() error {
 	t.mu.Lock()
 	idle := t.idle
