@@ -1,6 +1,7 @@
 package wsman
 
 import (
+	"context"
 	"errors"
 	"path/filepath"
 	"strings"
@@ -228,7 +229,7 @@ func FuzzParseFault(f *testing.F) {
 		if !cimOK {
 			t.Skip("cim decoders not implemented yet")
 		}
-		doc, err := readXML(data, cim.Limits{})
+		doc, err := readXML(context.Background(), data, cim.Limits{})
 		if err != nil {
 			return
 		}
