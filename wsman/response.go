@@ -38,7 +38,14 @@ func readXML(ctx context.Context, data []byte, lim cim.Limits) (*etree.Document,
 		case ctx.Err() != nil && errors.Is(err, ctx.Err()):
 			return nil, stopped(ctx)
 		case errors.As(err, &le):
-			return nil, &ResponseError{Reason: fmt.Sprintf("reply %s", le.Error()), Err: err}
+			// The limit error says which limit; the decode error around it
+			// would only repeat it.
+			reason := "reply refused"
+			var de *cim.DecodeError
+			if errors.As(err, &de) {
+				reason += ": " + de.Reason
+			}
+			return nil, &ResponseError{Reason: reason, Err: le}
 		case errors.Is(err, cim.ErrDTD):
 			return nil, &ResponseError{Reason: "reply carries a DTD", Err: ErrDTD}
 		case errors.Is(err, cim.ErrTooMany):

@@ -32,21 +32,25 @@ func TestParseResponseBoundsElementCount(t *testing.T) {
 	}
 }
 
+// floodDecls declares the header prefixes of attrFlood.
+const floodDecls = ` xmlns:h="urn:decoy" xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing"`
+
 // attrFlood is the reply of issue 6, scaled: an Envelope with attrs
-// attributes and the declaration of the header prefix last, then kids
-// headers in that prefix. Each namespace lookup that scans the attributes
-// of every ancestor makes it quadratic.
+// attributes and the declarations of the header prefixes last, then kids
+// decoy <h:RelatesTo/> headers in another namespace before the real one.
+// Finding wsa:RelatesTo resolves every decoy; a lookup that scans the
+// attributes of every ancestor makes that quadratic.
 func attrFlood(attrs, kids int) []byte {
 	var b bytes.Buffer
 	b.WriteString(`<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"`)
 	for i := range attrs {
 		fmt.Fprintf(&b, ` a%x=""`, i)
 	}
-	b.WriteString(` xmlns:h="http://schemas.xmlsoap.org/ws/2004/08/addressing"><s:Header>`)
+	b.WriteString(floodDecls + `><s:Header>`)
 	for range kids {
-		b.WriteString(`<h:x/>`)
+		b.WriteString(`<h:RelatesTo/>`)
 	}
-	b.WriteString(`<h:RelatesTo>uuid:1</h:RelatesTo></s:Header><s:Body/></s:Envelope>`)
+	b.WriteString(`<a:RelatesTo>uuid:1</a:RelatesTo></s:Header><s:Body/></s:Envelope>`)
 	return b.Bytes()
 }
 
@@ -97,9 +101,8 @@ func TestParseResponseHonoursContext(t *testing.T) {
 func BenchmarkParseAttrFlood(b *testing.B) {
 	lim := cim.Limits{MaxBytes: DefaultMaxBodySize}.WithDefaults()
 	flood := attrFlood(lim.MaxAttributes-3, lim.MaxElements-8)
-	const decl = ` xmlns:h="http://schemas.xmlsoap.org/ws/2004/08/addressing"`
-	control := bytes.Replace(flood, []byte(decl), nil, 1)
-	control = bytes.Replace(control, []byte(`soap-envelope"`), []byte(`soap-envelope"`+decl), 1)
+	control := bytes.Replace(flood, []byte(floodDecls), nil, 1)
+	control = bytes.Replace(control, []byte(`soap-envelope"`), []byte(`soap-envelope"`+floodDecls), 1)
 	var normal bytes.Buffer
 	normal.WriteString(`<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing"><s:Header><a:RelatesTo>uuid:1</a:RelatesTo></s:Header><s:Body><p:X xmlns:p="urn:p">`)
 	for normal.Len() < len(flood)-40 {
