@@ -1,6 +1,10 @@
 package cim
 
-import "github.com/beevik/etree"
+import (
+	"sync/atomic"
+
+	"github.com/beevik/etree"
+)
 
 // nsXML is the namespace the reserved "xml" prefix is bound to without a
 // declaration; nsXMLNS is that of the "xmlns" attributes themselves.
@@ -16,13 +20,13 @@ const (
 // NamespaceURI), which a reply with many attributes turns into a CPU bomb.
 // Decoders match on namespace URI and local name through it. A nil
 // *Namespaces, or an element outside the tree it was built from, falls
-// back to scanning the ancestors: correct, but without the bound.
-// Namespaces is not safe for concurrent use.
+// back to scanning the ancestors: correct, but without the bound. Once
+// built, a Namespaces may be used from several goroutines.
 type Namespaces struct {
 	elems map[*etree.Element]nsEntry
 	// steps counts attributes read and scopes walked; tests check that it
 	// grows linearly with the input.
-	steps int
+	steps atomic.Int64
 }
 
 type nsEntry struct {
@@ -78,7 +82,7 @@ func ResolveNamespaces(root *etree.Element) *Namespaces {
 func (n *Namespaces) declare(e *etree.Element, parent *nsScope) *nsScope {
 	var s *nsScope
 	for _, a := range e.Attr {
-		n.steps++
+		n.steps.Add(1)
 		prefix, ok := declaredPrefix(a)
 		if !ok {
 			continue
@@ -114,7 +118,7 @@ func (n *Namespaces) lookupScope(s *nsScope, prefix string) (string, bool) {
 		return nsXML, true
 	}
 	for ; s != nil; s = s.parent {
-		n.steps++
+		n.steps.Add(1)
 		if uri, ok := s.decls[prefix]; ok {
 			return uri, true
 		}

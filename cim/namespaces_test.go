@@ -213,3 +213,42 @@ func TestParseWSCIMLinear(t *testing.T) {
 		t.Errorf("%d steps for n=1000, %d for n=2000: not linear", small, large)
 	}
 }
+
+// FuzzResolveNamespaces checks the index against the ancestor scan it
+// replaces: both give every element the same URI and every prefix the
+// same binding.
+func FuzzResolveNamespaces(f *testing.F) {
+	f.Add(`<r xmlns="urn:d" xmlns:p="urn:p"><p:a xmlns:p="urn:q"><b xmlns=""/><q:c/></p:a><p:d/></r>`)
+	f.Add(attrFlood(20, 5))
+	f.Add(`<x:r xmlns:x="urn:x" xmlns:x="urn:y"><x:a xml:lang="en"/></x:r>`)
+	f.Fuzz(func(t *testing.T, s string) {
+		if CheckXML([]byte(s), Limits{MaxBytes: 64 << 10}) != nil {
+			return
+		}
+		d := etree.NewDocument()
+		if d.ReadFromString(s) != nil || d.Root() == nil {
+			return
+		}
+		ns := ResolveNamespaces(d.Root())
+		var scan *Namespaces
+		for _, e := range append([]*etree.Element{d.Root()}, d.Root().FindElements("//*")...) {
+			if got, want := ns.URI(e), scan.URI(e); got != want {
+				t.Fatalf("<%s>: URI %q, ancestor scan %q", e.FullTag(), got, want)
+			}
+			// etree's own answer, except for the xml prefix it does not know.
+			if got, want := ns.URI(e), e.NamespaceURI(); e.Space != "xml" && got != want {
+				t.Fatalf("<%s>: URI %q, etree %q", e.FullTag(), got, want)
+			}
+			for _, a := range e.Attr {
+				if a.Space == "" || a.Space == "xmlns" {
+					continue
+				}
+				got, gb := ns.Lookup(e, a.Space)
+				want, wb := scan.Lookup(e, a.Space)
+				if got != want || gb != wb {
+					t.Fatalf("<%s> prefix %q: %q %v, ancestor scan %q %v", e.FullTag(), a.Space, got, gb, want, wb)
+				}
+			}
+		}
+	})
+}
