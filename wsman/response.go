@@ -56,8 +56,6 @@ func readXML(ctx context.Context, data []byte, lim cim.Limits) (*etree.Document,
 		return nil, &ResponseError{Reason: "malformed XML", Err: err}
 	}
 	doc := etree.NewDocument()
-	// The pre-scan already refused duplicate-free floods; a reply that
-	// repeats one attribute is still bounded by MaxAttributes.
 	doc.ReadSettings.MaxDepth = lim.MaxDepth
 	if err := doc.ReadFromBytes(data); err != nil {
 		// encoding/xml fails on the first undefined entity reference, which
