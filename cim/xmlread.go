@@ -15,22 +15,22 @@ import (
 // CheckXML makes the bounded pass that ParseCIMXML and ParseWSCIMBytes
 // make before they build a tree, for a caller (a SOAP client, say) that
 // builds the tree itself: data must be at most lim.MaxBytes long, nest at
-// most lim.MaxDepth deep, hold at most lim.MaxElements elements, carry no
-// DOCTYPE, ENTITY or other <!...> declaration, and be one well-formed,
+// most lim.MaxDepth deep, hold at most lim.MaxElements elements and
+// lim.MaxTotalAttributes attributes (lim.MaxAttributes on any one
+// element), carry no DOCTYPE, ENTITY or other <!...> declaration, and be
+// one well-formed,
 // complete UTF-8 document (a byte-order mark is allowed). Zero fields of
 // lim take DefaultLimits. It reads data as a stream, so the check costs
 // little memory whatever data holds. Errors are *DecodeError with Format
-// FormatXML, wrapping ErrTooLarge, ErrTooDeep, ErrTooMany, ErrDTD or the
-// XML syntax error.
+// FormatXML, wrapping ErrTooLarge, ErrTooDeep, ErrTooMany, ErrDTD, a
+// *LimitError (attributes) or the XML syntax error.
 func CheckXML(data []byte, lim Limits) error {
 	return CheckXMLContext(context.Background(), data, lim)
 }
 
 // CheckXMLContext is CheckXML that stops when ctx is done, returning a
 // *DecodeError wrapping ctx.Err(), so that a reply that arrives just
-// before a deadline is not checked for long after it. It also bounds the
-// attributes of each element (lim.MaxAttributes) and of the document
-// (lim.MaxTotalAttributes), failing with a *LimitError.
+// before a deadline is not checked for long after it.
 func CheckXMLContext(ctx context.Context, data []byte, lim Limits) error {
 	_, _, err := checkDocument(ctx, data, &budget{lim: lim.WithDefaults()}, FormatXML)
 	return err
