@@ -19,9 +19,14 @@ var ErrDTD = errors.New("wsman: DTD or entity declaration in reply")
 // that a reply used the wrong SOAP version.
 const nsSOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
 
-// readXML parses data as one XML document within lim, refusing DTDs. It
-// stops when ctx is done, between phases and during the pre-scan.
-func readXML(ctx context.Context, data []byte, lim cim.Limits) (*etree.Document, error) {
+// readXML parses data as one XML document within lim, refusing DTDs.
+func readXML(data []byte, lim cim.Limits) (*etree.Document, error) {
+	return readXMLContext(context.Background(), data, lim)
+}
+
+// readXMLContext is readXML that stops when ctx is done, between phases
+// and during the pre-scan.
+func readXMLContext(ctx context.Context, data []byte, lim cim.Limits) (*etree.Document, error) {
 	lim = lim.WithDefaults()
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, &ResponseError{Reason: "empty reply"}
@@ -123,7 +128,7 @@ func ParseResponse(data []byte, lim cim.Limits) (*Response, error) {
 // is linear in the size of data: namespaces are resolved once, for the
 // whole tree.
 func parseResponse(ctx context.Context, data []byte, lim cim.Limits) (*Response, error) {
-	doc, err := readXML(ctx, data, lim)
+	doc, err := readXMLContext(ctx, data, lim)
 	if err != nil {
 		return nil, err
 	}
