@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/cimjob/cimjob/internal/msgenc"
@@ -130,13 +131,17 @@ func attrFlood(req *request) []byte {
 	var b bytes.Buffer
 	b.Grow(5 << 20)
 	fmt.Fprintf(&b, `<s:Envelope xmlns:s="%s"`, nsSOAP)
+	// strconv rather than fmt: the reply must be out well within the
+	// client's timeout even under the race detector.
+	var num []byte
 	for i := range floodAttrs {
-		fmt.Fprintf(&b, ` a%x=""`, i)
+		b.WriteString(" a")
+		num = strconv.AppendUint(num[:0], uint64(i), 16)
+		b.Write(num)
+		b.WriteString(`=""`)
 	}
 	fmt.Fprintf(&b, ` xmlns:h="urn:decoy" xmlns:a="%s"><s:Header>`, nsAddressing)
-	for range floodHeaders {
-		b.WriteString(`<h:Action/>`)
-	}
+	b.Write(bytes.Repeat([]byte(`<h:Action/>`), floodHeaders))
 	fmt.Fprintf(&b, `<a:Action>%sResponse</a:Action><a:MessageID>%s</a:MessageID><a:RelatesTo>%s</a:RelatesTo></s:Header>`+
 		`<s:Body><p:GetError_OUTPUT xmlns:p="%s"><p:ReturnValue>0</p:ReturnValue></p:GetError_OUTPUT></s:Body></s:Envelope>`,
 		escapeText(req.action), newMessageID(), escapeText(req.messageID), escapeText(req.resourceURI))
