@@ -50,7 +50,10 @@ func FuzzCheckXML(f *testing.F) {
 	f.Add([]byte(`<s:Envelope xmlns:s="urn:s"><s:Body><a>1</a></s:Body></s:Envelope>`))
 	f.Add([]byte(`<!DOCTYPE r [<!ENTITY a "b">]><r>&a;</r>`))
 	f.Add([]byte("<r>" + strings.Repeat("<b/>", 40) + "</r>"))
-	lim := Limits{MaxBytes: 64 << 10, MaxDepth: 16, MaxElements: 32}
+	f.Add([]byte(attrFlood(40, 8))) // over MaxAttributes
+	f.Add([]byte(attrFlood(10, 8)))
+	f.Add([]byte(`<r xmlns:p="urn:a"><p:a xmlns:p="urn:b" xmlns="urn:d"><b xmlns=""/><q:c/></p:a></r>`))
+	lim := Limits{MaxBytes: 64 << 10, MaxDepth: 16, MaxElements: 32, MaxAttributes: 16, MaxTotalAttributes: 64}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		err := CheckXML(data, lim)
 		if err != nil {
