@@ -79,10 +79,84 @@ func checkDocument(ctx context.Context, data []byte, b *budget, format string) (
 	}
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	charset := charsetReader(data)
+	if err := countAttributes(data, b, format); err != nil {
+		return nil, nil, err
+	}
 	if err := prescan(ctx, data, b, format, charset); err != nil {
 		return nil, nil, err
 	}
 	return data, charset, nil
+}
+
+// countAttributes refuses a document whose start tags carry more
+// attributes than the limits allow, from the bytes alone, before
+// encoding/xml sees it: the decoder builds a whole start tag (every
+// attribute, with its namespace resolved) before it returns the token, so
+// a flood of 350k attributes on one element would cost seconds of CPU
+// before the token pass could count them. In a start tag each attribute
+// has exactly one '=' outside its quoted value, so counting those counts
+// the attributes of a well-formed document; a malformed one may be
+// counted wrong here, and is refused by the token pass that follows. It
+// only reads: the budget is charged by the token pass.
+func countAttributes(data []byte, b *budget, format string) error {
+	total := b.attributes
+	for i := 0; i < len(data); i++ {
+		if data[i] != '<' || i+1 >= len(data) {
+			continue
+		}
+		switch data[i+1] {
+		case '!':
+			// Comment, CDATA section or declaration: skip its body,
+			// which may hold '<' and '=' freely.
+			end := []byte(">")
+			switch {
+			case bytes.HasPrefix(data[i:], []byte("<!--")):
+				end = []byte("-->")
+			case bytes.HasPrefix(data[i:], []byte("<![CDATA[")):
+				end = []byte("]]>")
+			}
+			j := bytes.Index(data[i+2:], end)
+			if j < 0 {
+				return nil // unterminated: the token pass says so
+			}
+			i += 2 + j
+			continue
+		case '?':
+			j := bytes.Index(data[i+2:], []byte("?>"))
+			if j < 0 {
+				return nil
+			}
+			i += 2 + j
+			continue
+		case '/':
+			continue
+		}
+		n := 0
+		var quote byte
+	tag:
+		for i++; i < len(data); i++ {
+			c := data[i]
+			switch {
+			case quote != 0:
+				if c == quote {
+					quote = 0
+				}
+			case c == '"' || c == '\'':
+				quote = c
+			case c == '=':
+				n++
+			case c == '>':
+				break tag
+			}
+		}
+		if n > b.lim.MaxAttributes {
+			return decodeErrorf(format, &LimitError{Limit: "MaxAttributes", Max: b.lim.MaxAttributes}, "an element has %d attributes", n)
+		}
+		if total += n; total > b.lim.MaxTotalAttributes {
+			return decodeErrorf(format, &LimitError{Limit: "MaxTotalAttributes", Max: b.lim.MaxTotalAttributes}, "more than %d attributes", b.lim.MaxTotalAttributes)
+		}
+	}
+	return nil
 }
 
 // ctxCheckEvery is how many tokens the pre-scan reads between looks at
