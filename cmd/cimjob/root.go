@@ -18,8 +18,9 @@ bad response).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.CompletionOptions.DisableDefaultCmd = true
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 	root.AddCommand(a.newErrorCmd(), a.newDemoCmd(), a.newVersionCmd())
+	root.AddCommand(a.newManCmd(root))
+	registerCompletions(root)
 	return root
 }

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/cobra/doc"
+
+	"github.com/cimjob/cimjob/cim/job"
+	"github.com/cimjob/cimjob/fixtures"
+)
+
+// Values of -o/--output.
+const (
+	outputText = "text"
+	outputJSON = "json"
+)
+
+// flagValues lists, for each flag that takes one of a fixed set of values,
+// what shell completion offers. Each list is built from the constants the
+// flag's parser accepts, so the two cannot drift apart.
+func flagValues() map[string]func() []string {
+	return map[string]func() []string{
+		"auth":    func() []string { return []string{authNTLM, authKerberos, authBasic, authCertificate} },
+		"profile": job.ProfileNames,
+		"method":  func() []string { return []string{"auto", job.MethodGetError, job.MethodGetErrorEx} },
+		"output":  func() []string { return []string{outputText, outputJSON} },
+		"scenario": func() []string {
+			names, _ := fixtures.Scenarios(fixtures.FS)
+			return names
+		},
+	}
+}
+
+// registerCompletions gives every command's fixed-value flags their value
+// completions; other flags complete as the shell would (file names).
+func registerCompletions(root *cobra.Command) {
+	values := flagValues()
+	var walk func(*cobra.Command)
+	walk = func(c *cobra.Command) {
+		for name, list := range values {
+			if c.Flags().Lookup(name) == nil {
+				continue
+			}
+			list := list
+			_ = c.RegisterFlagCompletionFunc(name, func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+				return list(), cobra.ShellCompDirectiveNoFileComp
+			})
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
+}
+
+// newManCmd writes the man pages of every command; the release build runs
+// it to put them in the archives and packages. Hidden: it is for packagers.
+func (a *app) newManCmd(root *cobra.Command) *cobra.Command {
+	var dir string
+	cmd := &cobra.Command{
+		Use:    "man --dir DIR",
+		Short:  "Write the man pages of every command to DIR",
+		Hidden: true,
+		Args:   cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			return writeManPages(root, dir, a.getenv("SOURCE_DATE_EPOCH"))
+		},
+	}
+	cmd.Flags().StringVar(&dir, "dir", "manpages", "directory to write the pages to (created if missing)")
+	return cmd
+}
+
+// writeManPages writes section-1 pages for root and its visible commands,
+// dated by epoch (seconds, as $SOURCE_DATE_EPOCH gives the commit's time)
+// so that a rebuild gives the same pages; empty means today.
+func writeManPages(root *cobra.Command, dir, epoch string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("man: %w", err)
+	}
+	root.DisableAutoGenTag = true // pages stay the same from build to build
+	hdr := &doc.GenManHeader{Title: root.Name(), Section: "1", Source: "cimjob", Manual: "cimjob manual"}
+	if epoch != "" {
+		sec, err := strconv.ParseInt(epoch, 10, 64)
+		if err != nil {
+			return fmt.Errorf("man: SOURCE_DATE_EPOCH %q is not a number of seconds", epoch)
+		}
+		date := time.Unix(sec, 0).UTC()
+		hdr.Date = &date
+	}
+	if err := doc.GenManTree(root, hdr, dir); err != nil {
+		return fmt.Errorf("man: %w", err)
+	}
+	return nil
+}
