@@ -1,16 +1,11 @@
 package main
 
 import (
-	"fmt"
-	"os"
-	"strconv"
-	"time"
-
 	"github.com/spf13/cobra"
-	"github.com/spf13/cobra/doc"
 
 	"github.com/cimjob/cimjob/cim/job"
 	"github.com/cimjob/cimjob/fixtures"
+	"github.com/cimjob/cimjob/internal/manpage"
 )
 
 // Values of -o/--output.
@@ -67,32 +62,9 @@ func (a *app) newManCmd(root *cobra.Command) *cobra.Command {
 		Hidden: true,
 		Args:   cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			return writeManPages(root, dir, a.getenv("SOURCE_DATE_EPOCH"))
+			return manpage.Write(root, dir, a.getenv("SOURCE_DATE_EPOCH"))
 		},
 	}
 	cmd.Flags().StringVar(&dir, "dir", "manpages", "directory to write the pages to (created if missing)")
 	return cmd
-}
-
-// writeManPages writes section-1 pages for root and its visible commands,
-// dated by epoch (seconds, as $SOURCE_DATE_EPOCH gives the commit's time)
-// so that a rebuild gives the same pages; empty means today.
-func writeManPages(root *cobra.Command, dir, epoch string) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("man: %w", err)
-	}
-	root.DisableAutoGenTag = true // pages stay the same from build to build
-	hdr := &doc.GenManHeader{Title: root.Name(), Section: "1", Source: "cimjob", Manual: "cimjob manual"}
-	if epoch != "" {
-		sec, err := strconv.ParseInt(epoch, 10, 64)
-		if err != nil {
-			return fmt.Errorf("man: SOURCE_DATE_EPOCH %q is not a number of seconds", epoch)
-		}
-		date := time.Unix(sec, 0).UTC()
-		hdr.Date = &date
-	}
-	if err := doc.GenManTree(root, hdr, dir); err != nil {
-		return fmt.Errorf("man: %w", err)
-	}
-	return nil
 }
