@@ -26,7 +26,10 @@ COPY . .
 RUN CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath \
       -ldflags "-s -w -X github.com/cimjob/cimjob/internal/buildinfo.version=${VERSION} -X github.com/cimjob/cimjob/internal/buildinfo.commit=${REVISION} -X github.com/cimjob/cimjob/internal/buildinfo.date=${CREATED}" \
       -o /out/ ./cmd/cimjob ./cmd/cimjob-sim \
- && mkdir -m 1777 /out/tmp
+ && mkdir -p /out/rootfs/etc/ssl/certs /out/rootfs/usr/share/doc/cimjob \
+ && mkdir -m 1777 /out/rootfs/tmp \
+ && cp /etc/ssl/certs/ca-certificates.crt /out/rootfs/etc/ssl/certs/ \
+ && cp LICENSE NOTICE THIRD_PARTY_NOTICES /out/rootfs/usr/share/doc/cimjob/
 
 FROM scratch
 ARG VERSION=""
@@ -39,11 +42,10 @@ LABEL org.opencontainers.image.title="cimjob" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${REVISION}" \
       org.opencontainers.image.created="${CREATED}"
-# TLS verification needs the CA roots; nothing else comes from the build image.
-COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
-# cimjob-sim --tls writes the CA to trust to the temporary directory.
-COPY --from=build /out/tmp /tmp
-COPY LICENSE NOTICE THIRD_PARTY_NOTICES /usr/share/doc/cimjob/
+# The CA roots (TLS verification needs them), the notices, and a /tmp that
+# every user may write (cimjob-sim --tls writes the CA to trust there): the
+# tree's contents keep their modes. Nothing else comes from the build image.
+COPY --from=build /out/rootfs/ /
 COPY --from=build /out/cimjob /out/cimjob-sim /
 # 65532 is the conventional "nonroot" user; scratch has no passwd file to name it.
 USER 65532:65532
