@@ -73,18 +73,7 @@ func meta(fl *flag.FlagSet, args []string, stdout, stderr io.Writer) (bool, erro
 			return err
 		},
 	})
-	var dir string
-	man := &cobra.Command{
-		Use:    "man --dir DIR",
-		Short:  "Write the man page of cimjob-sim to DIR",
-		Hidden: true,
-		Args:   cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
-			return manpage.Write(root, dir, os.Getenv("SOURCE_DATE_EPOCH"))
-		},
-	}
-	man.Flags().StringVar(&dir, "dir", "manpages", "directory to write the page to (created if missing)")
-	root.AddCommand(man)
+	root.AddCommand(manpage.Command(root, os.Getenv))
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)

@@ -5,7 +5,6 @@ import (
 
 	"github.com/cimjob/cimjob/cim/job"
 	"github.com/cimjob/cimjob/fixtures"
-	"github.com/cimjob/cimjob/internal/manpage"
 )
 
 // Values of -o/--output.
@@ -50,21 +49,4 @@ func registerCompletions(root *cobra.Command) {
 		}
 	}
 	walk(root)
-}
-
-// newManCmd writes the man pages of every command; the release build runs
-// it to put them in the archives and packages. Hidden: it is for packagers.
-func (a *app) newManCmd(root *cobra.Command) *cobra.Command {
-	var dir string
-	cmd := &cobra.Command{
-		Use:    "man --dir DIR",
-		Short:  "Write the man pages of every command to DIR",
-		Hidden: true,
-		Args:   cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
-			return manpage.Write(root, dir, a.getenv("SOURCE_DATE_EPOCH"))
-		},
-	}
-	cmd.Flags().StringVar(&dir, "dir", "manpages", "directory to write the pages to (created if missing)")
-	return cmd
 }

@@ -35,3 +35,21 @@ func Write(root *cobra.Command, dir, epoch string) error {
 	}
 	return nil
 }
+
+// Command is the hidden `man --dir DIR` command that writes root's pages;
+// the release build runs it to put them in the archives and packages.
+// getenv reads $SOURCE_DATE_EPOCH.
+func Command(root *cobra.Command, getenv func(string) string) *cobra.Command {
+	var dir string
+	cmd := &cobra.Command{
+		Use:    "man --dir DIR",
+		Short:  "Write the man pages of every command to DIR",
+		Hidden: true,
+		Args:   cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			return Write(root, dir, getenv("SOURCE_DATE_EPOCH"))
+		},
+	}
+	cmd.Flags().StringVar(&dir, "dir", "manpages", "directory to write the pages to (created if missing)")
+	return cmd
+}
