@@ -18,4 +18,4 @@ for cmd in cimjob cimjob-sim; do
 	"$bin/$cmd" completion powershell >"completions/$cmd.ps1"
 	"$bin/$cmd" man --dir manpages
 done
-gzip -9n manpages/*.1
+gzip -9nf manpages/*.1
