@@ -9,7 +9,7 @@ import (
 
 	"github.com/cimjob/cimjob/cim"
 	"github.com/cimjob/cimjob/internal/krb"
-	"github.com/cimjob/cimjob/internal/oneline"
+	"github.com/cimjob/cimjob/internal/termtext"
 )
 
 // ErrUnencrypted is wrapped by the error NewClient and NewTransport return
@@ -72,7 +72,7 @@ func (e *HTTPError) Error() string {
 	if e.StatusCode == 413 {
 		msg += " (request larger than the service's MaxEnvelopeSize)"
 	}
-	if s := oneline.Fold(e.Snippet); s != "" {
+	if s := termtext.OneLine(e.Snippet); s != "" {
 		msg += ": " + s
 	}
 	return msg
@@ -109,13 +109,13 @@ func (e *TransportError) Error() string {
 	}
 	if e.Op == OpKDC {
 		// Nothing was sent to the service yet.
-		return fmt.Sprintf("no Kerberos ticket for %s: %s", e.URL, oneline.Fold(fmt.Sprint(e.Err)))
+		return fmt.Sprintf("no Kerberos ticket for %s: %s", e.URL, termtext.OneLine(fmt.Sprint(e.Err)))
 	}
 	label := e.Op
 	if e.Op == OpReply {
 		label = opPhrase(e.Op)
 	}
-	return fmt.Sprintf("connection to %s failed: %s", e.URL, withCause(label, oneline.Fold(fmt.Sprint(e.Err))))
+	return fmt.Sprintf("connection to %s failed: %s", e.URL, withCause(label, termtext.OneLine(fmt.Sprint(e.Err))))
 }
 
 // opPhrase says what was going on in op, to follow "timed out".
@@ -191,7 +191,7 @@ func (e *ResponseError) Error() string {
 		return prefix + "larger than the size limit of " + ByteSize(e.Limit)
 	}
 	if e.Err != nil && !errors.Is(e.Err, cim.ErrTooLarge) && !errors.Is(e.Err, cim.ErrDTD) {
-		return prefix + withCause(e.Reason, oneline.Fold(e.Err.Error()))
+		return prefix + withCause(e.Reason, termtext.OneLine(e.Err.Error()))
 	}
 	return prefix + e.Reason
 }

@@ -20,7 +20,7 @@ import (
 	"github.com/hashicorp/go-retryablehttp"
 
 	"github.com/cimjob/cimjob/cim"
-	"github.com/cimjob/cimjob/internal/oneline"
+	"github.com/cimjob/cimjob/internal/termtext"
 )
 
 // soapContentType is what Windows sends and expects.
@@ -305,7 +305,7 @@ func snippet(body []byte) string {
 		}
 		return r
 	}, s)
-	s = oneline.Fold(s)
+	s = termtext.OneLine(s)
 	if len(body) > n {
 		s += " ..."
 	}

@@ -95,6 +95,8 @@ func FuzzParseResponse(f *testing.F) {
 	f.Add([]byte(getResponse))
 	f.Add([]byte(getResponseOddPrefixes))
 	f.Add([]byte(billionLaughs))
+	f.Add(attrFlood(300, 20)) // over MaxAttributes
+	f.Add(attrFlood(40, 20))  // under it: prefixed headers after many attributes
 	files, _ := filepath.Glob("testdata/fault_*.xml")
 	for _, p := range files {
 		f.Add(readTestdata(f, filepath.Base(p)))

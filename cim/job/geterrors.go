@@ -140,7 +140,7 @@ func decodeOutput(res *Result, out *wsman.Output, lim cim.Limits) error {
 		params = out.Params("Error")
 	}
 	for _, el := range params {
-		inst, err := decodeErrorParam(el, lim)
+		inst, err := decodeErrorParam(el, out.Namespaces(), lim)
 		if err != nil {
 			return err
 		}
@@ -156,13 +156,14 @@ func decodeOutput(res *Result, out *wsman.Output, lim cim.Limits) error {
 	return nil
 }
 
-// decodeErrorParam returns nil for a NULL or empty parameter.
-func decodeErrorParam(el *etree.Element, lim cim.Limits) (*cim.Instance, error) {
-	if cim.IsNil(el) {
+// decodeErrorParam returns nil for a NULL or empty parameter. ns holds
+// the reply's namespaces, resolved once for every parameter.
+func decodeErrorParam(el *etree.Element, ns *cim.Namespaces, lim cim.Limits) (*cim.Instance, error) {
+	if ns.IsNil(el) {
 		return nil, nil
 	}
 	if len(el.ChildElements()) > 0 {
-		return cim.ParseWSCIM(el, lim)
+		return cim.ParseWSCIMWith(el, ns, lim)
 	}
 	text := strings.TrimSpace(el.Text())
 	if text == "" {

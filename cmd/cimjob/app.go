@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/cimjob/cimjob/internal/oneline"
+	"github.com/cimjob/cimjob/internal/termtext"
 )
 
 // app is everything a command touches outside the process, so that tests
@@ -47,5 +47,5 @@ func (a *app) run(ctx context.Context, args []string) int {
 // oneLine folds a multi-line message so that every failure is one line,
 // and cleans it: a fault's text comes from the host.
 func oneLine(s string) string {
-	return oneline.Fold(sanitize(s))
+	return termtext.OneLine(termtext.Sanitize(s))
 }
