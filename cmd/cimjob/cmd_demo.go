@@ -37,7 +37,7 @@ var defaultTour = []tourStep{
 type demoFlags struct {
 	scenario string
 	all      bool
-	output   string
+	output   outputFormat
 }
 
 func (a *app) newDemoCmd() *cobra.Command {
@@ -57,14 +57,11 @@ without judging it.`,
 	}
 	cmd.Flags().StringVar(&f.scenario, "scenario", "default.json", "scenario of the simulated host (a file in fixtures/scenarios)")
 	cmd.Flags().BoolVar(&f.all, "all", false, "ask every job of the scenario, not just the tour")
-	cmd.Flags().StringVarP(&f.output, "output", "o", "text", "output format of the steps: text or json")
+	registerOutput(cmd.Flags(), &f.output, "output format of the steps")
 	return cmd
 }
 
 func (a *app) runDemo(ctx context.Context, f *demoFlags) error {
-	if f.output != "text" && f.output != "json" {
-		return &usageError{fmt.Errorf("unknown output format %q (want text or json)", f.output)}
-	}
 	sim, err := simulator.New(simulator.Options{Scenario: f.scenario})
 	if err != nil {
 		return &usageError{err}
@@ -115,8 +112,8 @@ func (a *app) runDemo(ctx context.Context, f *demoFlags) error {
 			args = append(args, "--profile", st.profile)
 		}
 		args = append(args, st.extra...)
-		if f.output == "json" && !hasOutputFlag(st.extra) {
-			args = append(args, "-o", "json")
+		if f.output == outputJSON && !hasOutputFlag(st.extra) {
+			args = append(args, "-o", string(outputJSON))
 		}
 		title := titles[strings.ToUpper(st.instanceID)]
 		if title == "" {
