@@ -34,10 +34,11 @@ var defaultTour = []tourStep{
 	{"hyperv", "5F1E2D3C-4B5A-4000-8000-000000000001", []string{"-o", "json"}, exitJobFailed},
 }
 
+// demoFlags are the flags of `cimjob demo`.
 type demoFlags struct {
-	scenario string
-	all      bool
-	output   outputFormat
+	scenario string       // a file in fixtures/scenarios
+	all      bool         // every job of the scenario, not just the tour
+	output   outputFormat // passed on to each step as -o
 }
 
 func (a *app) newDemoCmd() *cobra.Command {
