@@ -19,9 +19,22 @@
 // Stats count connections, handshakes and sealed messages, per connection
 // too, so that clients can show one handshake per connection.
 //
+// It lists jobs with WS-Enumeration as WinRM does: Enumerate on a class
+// URI, or on a namespace's * URI with a WQL filter (a parser and evaluator
+// of the subset Windows accepts for data queries: comparisons, AND, OR,
+// NOT, LIKE, IS [NOT] NULL); OptimizeEnumeration and MaxElements; Pull
+// and Release; batches bounded by MaxEnvelopeSize; contexts that expire
+// (Options.EnumerationTimeout) and are bounded per host
+// (Options.MaxEnumerations); subclass instances under their own names; and
+// Windows' faults for misuse. A scenario's "generate" section, or
+// Options.Jobs, gives a host many generated jobs of every profile in every
+// JobState, made on demand from a seed. NewFleet serves many such hosts
+// from one process (a port or a loopback address each), with injected
+// latency, jitter, hangs, drops, refused passwords and failure rates.
+//
 // Use New and Start (HTTP) or StartTLS (HTTPS, with a certificate made at
 // start whose CA CertPEM returns) for a loopback server, or mount the
 // Server (an http.Handler) anywhere, installing ConnContext for
 // per-connection authentication. The cimjob-sim command runs one
-// standalone.
+// standalone, or a fleet (--hosts).
 package simulator

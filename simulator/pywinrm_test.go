@@ -144,3 +144,60 @@ func TestPywinrmHTTPS(t *testing.T) {
 		t.Errorf("pywinrm trusted an unknown CA: %v\n%s", err, stderr)
 	}
 }
+
+// pywinrm, NTLM-sealed, enumerates a generated host's failed Hyper-V jobs
+// with a WQL filter, pulling three at a time, and finds exactly the jobs
+// the generator made failed, subclass instances included.
+func TestPywinrmEnumerateWQL(t *testing.T) {
+	py := pywinrmtest.Need(t, pywinrmtest.Winrm, pywinrmtest.RequestsNTLM)
+	s, url := startSimWith(t, Options{Scenario: "windows-default.json", Jobs: 80, Seed: 21, Profiles: []string{"hyperv"}, Logf: t.Logf})
+	var want []string
+	migration := 0
+	for _, j := range s.GeneratedJobs() {
+		if j.Namespace == "root/virtualization/v2" && j.Failed {
+			want = append(want, j.InstanceID)
+			if j.Class == "Msvm_MigrationJob" {
+				migration++
+			}
+		}
+	}
+	if len(want) < 4 || migration == 0 {
+		t.Fatalf("only %d failed Hyper-V jobs, %d of them migrations: the test shows little", len(want), migration)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := pywinrmtest.Command(ctx, t, py, []string{"testdata/pywinrm/enumerate.py", url, `HV03\demo`, "demo-password", v2Star,
+		"SELECT * FROM Msvm_ConcreteJob WHERE JobState = 10 OR (JobState = 7 AND ErrorCode <> 0)", "3"})
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("pywinrm: %v\n%s", err, stderr.Bytes())
+	}
+	var res struct {
+		IDs      []string `json:"ids"`
+		Classes  []string `json:"classes"`
+		Requests int      `json:"requests"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil {
+		t.Fatalf("%q: %v", stdout.Bytes(), err)
+	}
+	if strings.Join(res.IDs, ",") != strings.Join(want, ",") {
+		t.Errorf("pywinrm listed %v\nwant %v", res.IDs, want)
+	}
+	if wantReq := (len(want) + 2) / 3; res.Requests != wantReq && res.Requests != wantReq+1 {
+		t.Errorf("%d requests for %d items, MaxElements 3", res.Requests, len(want))
+	}
+	got := 0
+	for _, c := range res.Classes {
+		if c == "Msvm_MigrationJob" {
+			got++
+		}
+	}
+	if got != migration {
+		t.Errorf("%d Msvm_MigrationJob items, want %d", got, migration)
+	}
+	st := s.Stats()
+	if st.Handshakes != 1 || st.Sealed != res.Requests || s.OpenEnumerations() != 0 {
+		t.Errorf("handshakes %d, sealed %d (requests %d), open contexts %d", st.Handshakes, st.Sealed, res.Requests, s.OpenEnumerations())
+	}
+}

@@ -18,7 +18,11 @@ const soapContentType = "application/soap+xml;charset=UTF-8"
 // relatesTo overrides the request's MessageID when not empty.
 func (s *Server) render(req *request, name, relatesTo string) ([]byte, bool) {
 	fx := s.fixtures[name]
-	data := fx.data
+	return s.fill(req, fx.data, relatesTo), fx.fault
+}
+
+// fill replaces a reply's placeholders for req.
+func (s *Server) fill(req *request, data []byte, relatesTo string) []byte {
 	if relatesTo == "" && req.hasMessageID && req.messageID != "" {
 		relatesTo = req.messageID
 	}
@@ -28,8 +32,7 @@ func (s *Server) render(req *request, name, relatesTo string) ([]byte, bool) {
 		data = dropElementAround(data, []byte(fixtures.PlaceholderRelatesTo))
 	}
 	data = bytes.ReplaceAll(data, []byte(fixtures.PlaceholderMessageID), []byte(newMessageID()))
-	data = bytes.ReplaceAll(data, []byte(fixtures.PlaceholderMachine), escapeText(s.sc.Host))
-	return data, fx.fault
+	return bytes.ReplaceAll(data, []byte(fixtures.PlaceholderMachine), escapeText(s.sc.Host))
 }
 
 // reply sends a fixture: HTTP 500 for a fault, 200 otherwise.

@@ -57,6 +57,8 @@ type Scenario struct {
 	// MissingInstanceFault is the reply for an InstanceID no job has.
 	MissingInstanceFault string    `json:"missingInstanceFault"`
 	Jobs                 []JobSpec `json:"jobs"`
+	// Generate, if set, gives the host generated jobs instead of Jobs.
+	Generate *GenerateSpec `json:"generate,omitempty"`
 }
 
 // JobSpec is one job of a scenario. Fixture paths are relative to responses/.
@@ -107,6 +109,7 @@ const (
 	faultMethodNotFound     = "faults/method-not-found.xml"
 	faultMalformed          = "faults/malformed-request.xml"
 	faultInvalidResourceURI = "faults/invalid-resource-uri.xml"
+	faultTimedOut           = "faults/timed-out.xml"
 	identifyReply           = "identify.xml"
 )
 
@@ -115,6 +118,8 @@ var builtinFixtures = []string{
 	faultMissingHeader, faultInvalidHeader, faultEnvelopeTooSmall, faultLocaleMust,
 	faultActionNotSupported, faultMethodNotFound, faultMalformed, faultInvalidResourceURI,
 	identifyReply,
+	faultInvalidEnumContext, faultCannotProcess, faultDialectUnavailable, faultEncodingLimit,
+	faultTooManyOperations, faultExpiresUnsupported, faultTimedOut,
 }
 
 // ScenarioError reports a scenario file that cannot be used.
@@ -180,6 +185,19 @@ func LoadScenario(fsys fs.FS, name string) (*Scenario, error) {
 		}
 	}
 	return &sc, nil
+}
+
+// loadScenarioFixtures loads a scenario and every fixture it needs.
+func loadScenarioFixtures(fsys fs.FS, name string) (*Scenario, map[string]*fixture, error) {
+	sc, err := LoadScenario(fsys, name)
+	if err != nil {
+		return nil, nil, err
+	}
+	fx, err := loadFixtures(fsys, sc, name)
+	if err != nil {
+		return nil, nil, err
+	}
+	return sc, fx, nil
 }
 
 // fixture is one reply file, checked once at load time.

@@ -37,6 +37,20 @@ type Options struct {
 	// ClientCAs are the CAs whose client certificates StartTLS accepts
 	// for certificate mapping (scenarios enabling "Certificate").
 	ClientCAs []*x509.Certificate
+	// EnumerationTimeout is how long an unused enumeration context lives;
+	// 0 means DefaultEnumerationTimeout.
+	EnumerationTimeout time.Duration
+	// MaxEnumerations bounds the open enumeration contexts; 0 means
+	// DefaultMaxEnumerations.
+	MaxEnumerations int
+	// Jobs, if not 0, replaces the scenario's jobs with that many
+	// generated ones (see GenerateOptions); Seed and Profiles shape them.
+	Jobs int
+	// Seed makes generated jobs differ; the same seed gives the same jobs.
+	Seed uint64
+	// Profiles are the job classes generated: "hyperv" (Msvm_ConcreteJob
+	// and its subclass Msvm_MigrationJob), "msps", "cim"; empty means all.
+	Profiles []string
 	// Logf, if set, receives one line per request. It is not called
 	// once Close has returned, so a test may pass t.Logf.
 	Logf func(format string, args ...any)
@@ -101,6 +115,18 @@ type Server struct {
 	tlsGiven  *tls.Certificate
 	clientCAs []*x509.Certificate
 
+	// Enumeration: the instances of the scenario's jobs (static) or a
+	// generator of jobs (gen), and the open contexts.
+	static  []*instance
+	gen     *generator
+	enum    enumState
+	enumTTL time.Duration
+	enumMax int
+	now     func() time.Time // nil: time.Now; tests set it
+	// hostHook, if set, sees every request first and may answer it (a
+	// fleet's per-host latency, hangs, drops and failures).
+	hostHook func(http.ResponseWriter, *http.Request) bool
+
 	mu      sync.Mutex
 	stats   Stats
 	seen503 map[string]bool
@@ -126,14 +152,20 @@ func New(opt Options) (*Server, error) {
 	if name == "" {
 		name = "default.json"
 	}
-	sc, err := LoadScenario(fsys, name)
+	sc, fx, err := loadScenarioFixtures(fsys, name)
 	if err != nil {
 		return nil, err
 	}
-	fx, err := loadFixtures(fsys, sc, name)
-	if err != nil {
-		return nil, err
+	s := newServer(sc, name, fx, opt)
+	if err := s.setupJobs(opt, fsys); err != nil {
+		return nil, &ScenarioError{Name: name, Reason: "jobs", Err: err}
 	}
+	return s, nil
+}
+
+// newServer builds a server from a loaded scenario and fixtures, which
+// the hosts of a Fleet share.
+func newServer(sc *Scenario, name string, fx map[string]*fixture, opt Options) *Server {
 	s := &Server{
 		sc:        sc,
 		name:      name,
@@ -148,19 +180,25 @@ func New(opt Options) (*Server, error) {
 		seen503:   map[string]bool{},
 		done:      make(chan struct{}),
 		stats:     Stats{Actions: map[string]int{}},
+		enumTTL:   opt.EnumerationTimeout,
+		enumMax:   opt.MaxEnumerations,
 	}
 	for i := range sc.Jobs {
 		j := &sc.Jobs[i]
 		s.jobs[jobKey(j.Namespace, j.Class, j.InstanceID)] = j
 	}
-	return s, nil
+	return s
 }
 
 // Scenario returns the scenario the server plays (do not modify it).
 func (s *Server) Scenario() *Scenario { return s.sc }
 
-// Jobs lists the scenario's jobs in scenario order.
+// Jobs lists the scenario's jobs in scenario order, or the generated ones
+// that replace them.
 func (s *Server) Jobs() []Job {
+	if s.gen != nil {
+		return s.generatedJobList()
+	}
 	out := make([]Job, 0, len(s.sc.Jobs))
 	for _, j := range s.sc.Jobs {
 		profile := "cim"
@@ -277,6 +315,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		st.Requests++
 		cs.stats.Requests++
 	})
+	if s.hostHook != nil && s.hostHook(w, r) {
+		return
+	}
 	w.Header().Set("Server", "Microsoft-HTTPAPI/2.0")
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
@@ -326,6 +367,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.count(func(st *Stats) { st.Actions[req.action]++ })
+	if s.serveEnumeration(w, r, req) || (s.gen != nil && s.serveGenerated(w, r, req)) {
+		return
+	}
 	name, job := s.route(req)
 	if job != nil && job.Inject != "" && s.misbehave(w, r, req, job, name) {
 		return
@@ -346,9 +390,6 @@ func (s *Server) route(req *request) (string, *JobSpec) {
 	var method string
 	switch {
 	case req.action == actionGet:
-	case req.action == actionEnumerate || req.action == actionPull || req.action == actionRelease:
-		// Enumeration is not simulated yet.
-		return faultActionNotSupported, nil
 	case req.resourceURI != "" && len(req.action) > len(req.resourceURI)+1 &&
 		strings.EqualFold(req.action[:len(req.resourceURI)+1], req.resourceURI+"/"):
 		method = req.action[len(req.resourceURI)+1:]
@@ -433,6 +474,9 @@ func (s *Server) resolveResource(req *request) (ns, class, fault string) {
 	}
 	if !hasFold(s.sc.Namespaces, ns) {
 		return "", "", faultInvalidNamespace
+	}
+	if c, ok := s.hasClass(ns, class); ok {
+		return ns, c, ""
 	}
 	for _, j := range s.sc.Jobs {
 		if strings.EqualFold(normNamespace(j.Namespace), ns) && strings.EqualFold(j.Class, class) {

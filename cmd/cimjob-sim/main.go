@@ -5,6 +5,13 @@
 //	cimjob-sim [--listen ADDR] [--scenario default.json] [--fixtures DIR]
 //	           [--tls [--cert-out FILE] [--client-ca FILE]] [-v]
 //
+//	cimjob-sim --hosts N [--per-address] [--jobs N] [--seed S] [--latency D]
+//	           [--jitter D] [--hang F] [--drop F] [--auth-fail F] [--flaky F
+//	           [--fail-rate F]] [--hosts-file-out FILE]
+//
+// With --hosts it serves a fleet of generated hosts (scenario fleet.json
+// unless --scenario says otherwise) and writes their URLs to a hosts file.
+//
 // With --tls it serves HTTPS (default 127.0.0.1:5986) with a certificate
 // made at start and writes the CA to trust to --cert-out, a file it
 // creates (never one that exists, nor through a link), or by default to
@@ -49,6 +56,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 	certOut := fl.String("cert-out", "", "with --tls: a new file to write the CA certificate to trust to, removed at exit; it must not exist (default: ca.pem in a new private temporary directory)")
 	clientCA := fl.String("client-ca", "", "with --tls: PEM file of CAs whose client certificates the host accepts for certificate mapping")
 	keytab := fl.String("keytab", "", "accept Kerberos (Negotiate or Kerberos scheme) with the HTTP/host service keys in this keytab, as a domain-joined host does")
+	// Generated jobs and fleets of hosts.
+	ff := addFleetFlags(fl)
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
@@ -88,6 +97,16 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if ff.hosts > 0 {
+		fleetScenario := "fleet.json"
+		fl.Visit(func(f *flag.Flag) {
+			if f.Name == "scenario" {
+				fleetScenario = *scenario
+			}
+		})
+		return serveFleet(ctx, ff, *listen, fleetScenario, opt, *useTLS, stdout, nil)
+	}
+	ff.apply(&opt)
 	return serve(ctx, opt, l, *dir, stdout, nil)
 }
 
