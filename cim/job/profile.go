@@ -9,6 +9,13 @@ import (
 	"github.com/cimjob/cimjob/wsman"
 )
 
+// The names of the built-in profiles, as the command line gives them.
+const (
+	nameHyperV = "hyperv"
+	nameMSPS   = "msps"
+	nameCIM    = "cim"
+)
+
 // Profile describes a job class: where it lives, which methods report its
 // errors, and which value maps read its return values and properties.
 type Profile struct {
@@ -34,7 +41,7 @@ type Profile struct {
 // instances as CIM-XML strings and Hyper-V's own return values.
 func HyperV() Profile {
 	return Profile{
-		Name:      "hyperv",
+		Name:      nameHyperV,
 		Namespace: "root/virtualization/v2",
 		Class:     "Msvm_ConcreteJob",
 		Methods:   []Method{MethodGetErrorEx, MethodGetError},
@@ -52,7 +59,7 @@ func HyperV() Profile {
 // CIM_Error object and the DMTF return values.
 func MSPS() Profile {
 	return Profile{
-		Name:        "msps",
+		Name:        nameMSPS,
 		Namespace:   "root/MSPS",
 		Class:       "Msps_ProvisioningJob",
 		Methods:     []Method{MethodGetError},
@@ -66,7 +73,7 @@ func MSPS() Profile {
 // given. Either error shape is accepted.
 func CIM(namespace, class string) Profile {
 	return Profile{
-		Name:        "cim",
+		Name:        nameCIM,
 		Namespace:   namespace,
 		Class:       class,
 		Methods:     []Method{MethodGetError},
@@ -77,7 +84,7 @@ func CIM(namespace, class string) Profile {
 
 // ProfileNames lists the names LookupProfile knows.
 func ProfileNames() []string {
-	names := []string{"hyperv", "msps", "cim"}
+	names := []string{nameHyperV, nameMSPS, nameCIM}
 	sort.Strings(names)
 	return names
 }
@@ -89,11 +96,11 @@ func ProfileNames() []string {
 func LookupProfile(name, namespace, class string) (Profile, error) {
 	var p Profile
 	switch strings.ToLower(name) {
-	case "hyperv", "hyper-v", "":
+	case nameHyperV, "hyper-v", "":
 		p = HyperV()
-	case "msps":
+	case nameMSPS:
 		p = MSPS()
-	case "cim":
+	case nameCIM:
 		if namespace == "" || class == "" {
 			return Profile{}, fmt.Errorf("profile cim needs both a namespace and a class")
 		}
