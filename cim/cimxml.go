@@ -32,7 +32,7 @@ func parseCIMXML(data []byte, b *budget) (*Instance, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := cimxmlDecoder{b: b, lim: b.lim}
+	d := cimxmlDecoder{b: b, lim: b.lim, ns: ResolveNamespaces(doc.Root())}
 	return d.object(doc.Root())
 }
 
@@ -40,21 +40,22 @@ func parseCIMXML(data []byte, b *budget) (*Instance, error) {
 type cimxmlDecoder struct {
 	b   *budget // shared with the documents embedded in this one
 	lim Limits
+	ns  *Namespaces
 }
 
 // cimName returns the DSP0201 element name of el. DSP0201 elements are in
 // no XML namespace; an element in some namespace is not one of them.
-func cimName(el *etree.Element) string {
-	if el.NamespaceURI() != "" {
+func (d *cimxmlDecoder) cimName(el *etree.Element) string {
+	if d.ns.URI(el) != "" {
 		return ""
 	}
 	return el.Tag
 }
 
 // child returns the first child element of el with one of the names.
-func child(el *etree.Element, names ...string) *etree.Element {
+func (d *cimxmlDecoder) child(el *etree.Element, names ...string) *etree.Element {
 	for _, c := range el.ChildElements() {
-		n := cimName(c)
+		n := d.cimName(c)
 		for _, want := range names {
 			if n == want {
 				return c
@@ -71,13 +72,13 @@ func (d *cimxmlDecoder) errorf(cause error, reason string, args ...any) error {
 // object decodes the root: an INSTANCE or one of the DSP0201 wrappers that
 // pair an instance with its name or path.
 func (d *cimxmlDecoder) object(root *etree.Element) (*Instance, error) {
-	switch n := cimName(root); n {
+	switch n := d.cimName(root); n {
 	case "INSTANCE":
 		return d.instance(root)
 	case "VALUE.NAMEDINSTANCE", "VALUE.OBJECT", "VALUE.OBJECTWITHPATH", "VALUE.OBJECTWITHLOCALPATH":
-		inst := child(root, "INSTANCE")
+		inst := d.child(root, "INSTANCE")
 		if inst == nil {
-			if child(root, "CLASS") != nil {
+			if d.child(root, "CLASS") != nil {
 				return nil, d.errorf(nil, "<%s> holds a class, not an instance", n)
 			}
 			return nil, d.errorf(nil, "<%s> holds no INSTANCE", n)
@@ -86,14 +87,14 @@ func (d *cimxmlDecoder) object(root *etree.Element) (*Instance, error) {
 		if err != nil {
 			return nil, err
 		}
-		if p := child(root, "INSTANCEPATH"); p != nil {
-			out.Namespace = namespacePath(child(p, "NAMESPACEPATH"))
-		} else if p := child(root, "LOCALINSTANCEPATH"); p != nil {
-			out.Namespace = localNamespace(child(p, "LOCALNAMESPACEPATH"))
+		if p := d.child(root, "INSTANCEPATH"); p != nil {
+			out.Namespace = d.namespacePath(d.child(p, "NAMESPACEPATH"))
+		} else if p := d.child(root, "LOCALINSTANCEPATH"); p != nil {
+			out.Namespace = d.localNamespace(d.child(p, "LOCALNAMESPACEPATH"))
 		}
 		return out, nil
 	default:
-		if ns := root.NamespaceURI(); ns != "" {
+		if ns := d.ns.URI(root); ns != "" {
 			return nil, d.errorf(nil, "root element <%s> is in namespace %q; DSP0201 elements are in none", root.FullTag(), ns)
 		}
 		return nil, d.errorf(nil, "root element is <%s>, want INSTANCE", root.FullTag())
@@ -112,7 +113,7 @@ func (d *cimxmlDecoder) instance(el *etree.Element) (*Instance, error) {
 			p   Property
 			err error
 		)
-		switch cimName(c) {
+		switch d.cimName(c) {
 		case "PROPERTY":
 			p, err = d.property(c)
 		case "PROPERTY.ARRAY":
@@ -155,12 +156,12 @@ func (d *cimxmlDecoder) property(el *etree.Element) (Property, error) {
 	if err != nil {
 		return p, err
 	}
-	embedded := isEmbedded(el)
+	embedded := d.isEmbedded(el)
 	if embedded {
 		p.Type = TypeInstance
 	}
-	v := child(el, "VALUE", "VALUE.NULL")
-	if v == nil || cimName(v) == "VALUE.NULL" {
+	v := d.child(el, "VALUE", "VALUE.NULL")
+	if v == nil || d.cimName(v) == "VALUE.NULL" {
 		p.Null = true
 		return p, nil
 	}
@@ -178,11 +179,11 @@ func (d *cimxmlDecoder) propertyArray(el *etree.Element) (Property, error) {
 		return p, err
 	}
 	p.Array = true
-	embedded := isEmbedded(el)
+	embedded := d.isEmbedded(el)
 	if embedded {
 		p.Type = TypeInstance
 	}
-	arr := child(el, "VALUE.ARRAY")
+	arr := d.child(el, "VALUE.ARRAY")
 	if arr == nil {
 		p.Null = true
 		return p, nil
@@ -190,7 +191,7 @@ func (d *cimxmlDecoder) propertyArray(el *etree.Element) (Property, error) {
 	p.Values = []Value{} // present but possibly empty: not NULL
 	for _, c := range arr.ChildElements() {
 		var val Value
-		switch cimName(c) {
+		switch d.cimName(c) {
 		case "VALUE":
 			if val, err = d.value(c, p, embedded); err != nil {
 				return p, err
@@ -214,7 +215,7 @@ func (d *cimxmlDecoder) propertyReference(el *etree.Element) (Property, error) {
 		return p, err
 	}
 	p.Type = TypeReference
-	ref := child(el, "VALUE.REFERENCE")
+	ref := d.child(el, "VALUE.REFERENCE")
 	if ref == nil {
 		p.Null = true
 		return p, nil
@@ -229,7 +230,7 @@ func (d *cimxmlDecoder) propertyReference(el *etree.Element) (Property, error) {
 
 // value decodes one VALUE element of property p.
 func (d *cimxmlDecoder) value(el *etree.Element, p Property, embedded bool) (Value, error) {
-	if inner := child(el, "INSTANCE"); inner != nil {
+	if inner := d.child(el, "INSTANCE"); inner != nil {
 		// Some producers nest the embedded instance as markup instead of text.
 		inst, err := d.instance(inner)
 		return Value{Instance: inst}, err
@@ -289,12 +290,12 @@ func embeddedError(prop string, err error) error {
 // isEmbedded reports whether a property carries an embedded object: the
 // DSP0201 2.2+ EmbeddedObject attribute, or an EmbeddedObject /
 // EmbeddedInstance qualifier as older producers send it.
-func isEmbedded(el *etree.Element) bool {
+func (d *cimxmlDecoder) isEmbedded(el *etree.Element) bool {
 	if v, ok := attrValue(el, "EmbeddedObject"); ok && v != "" {
 		return true
 	}
 	for _, q := range el.ChildElements() {
-		if cimName(q) != "QUALIFIER" {
+		if d.cimName(q) != "QUALIFIER" {
 			continue
 		}
 		name, _ := attrValue(q, "NAME")
@@ -302,7 +303,7 @@ func isEmbedded(el *etree.Element) bool {
 		case strings.EqualFold(name, "EmbeddedInstance"):
 			return true
 		case strings.EqualFold(name, "EmbeddedObject"):
-			v := child(q, "VALUE")
+			v := d.child(q, "VALUE")
 			return v == nil || !strings.EqualFold(strings.TrimSpace(charData(v)), "false")
 		}
 	}
@@ -323,22 +324,22 @@ func depthOf(el *etree.Element) int {
 // object-path syntax: //host/namespace:Class.Key="value",Key2=5.
 func (d *cimxmlDecoder) reference(ref *etree.Element) (string, error) {
 	for _, c := range ref.ChildElements() {
-		switch cimName(c) {
+		switch d.cimName(c) {
 		case "CLASSNAME":
 			name, _ := attrValue(c, "NAME")
 			return name, nil
 		case "CLASSPATH":
-			return joinPath(namespacePath(child(c, "NAMESPACEPATH")), className(child(c, "CLASSNAME"))), nil
+			return joinPath(d.namespacePath(d.child(c, "NAMESPACEPATH")), d.className(d.child(c, "CLASSNAME"))), nil
 		case "LOCALCLASSPATH":
-			return joinPath(localNamespace(child(c, "LOCALNAMESPACEPATH")), className(child(c, "CLASSNAME"))), nil
+			return joinPath(d.localNamespace(d.child(c, "LOCALNAMESPACEPATH")), d.className(d.child(c, "CLASSNAME"))), nil
 		case "INSTANCENAME":
 			return d.instanceName(c)
 		case "INSTANCEPATH", "LOCALINSTANCEPATH":
-			ns := namespacePath(child(c, "NAMESPACEPATH"))
-			if cimName(c) == "LOCALINSTANCEPATH" {
-				ns = localNamespace(child(c, "LOCALNAMESPACEPATH"))
+			ns := d.namespacePath(d.child(c, "NAMESPACEPATH"))
+			if d.cimName(c) == "LOCALINSTANCEPATH" {
+				ns = d.localNamespace(d.child(c, "LOCALNAMESPACEPATH"))
 			}
-			in := child(c, "INSTANCENAME")
+			in := d.child(c, "INSTANCENAME")
 			if in == nil {
 				return "", fmt.Errorf("<%s> has no INSTANCENAME", c.Tag)
 			}
@@ -353,7 +354,7 @@ func (d *cimxmlDecoder) instanceName(el *etree.Element) (string, error) {
 	class, _ := attrValue(el, "CLASSNAME")
 	var keys []string
 	for _, c := range el.ChildElements() {
-		switch cimName(c) {
+		switch d.cimName(c) {
 		case "KEYBINDING":
 			name, _ := attrValue(c, "NAME")
 			v, err := d.keyValue(c)
@@ -379,7 +380,7 @@ func (d *cimxmlDecoder) instanceName(el *etree.Element) (string, error) {
 // keyValue renders the KEYVALUE or VALUE.REFERENCE inside el: strings and
 // references quoted, numbers and booleans bare.
 func (d *cimxmlDecoder) keyValue(el *etree.Element) (string, error) {
-	if kv := child(el, "KEYVALUE"); kv != nil {
+	if kv := d.child(el, "KEYVALUE"); kv != nil {
 		vt, _ := attrValue(kv, "VALUETYPE")
 		text := charData(kv)
 		if strings.EqualFold(vt, "numeric") || strings.EqualFold(vt, "boolean") {
@@ -387,7 +388,7 @@ func (d *cimxmlDecoder) keyValue(el *etree.Element) (string, error) {
 		}
 		return quotePathValue(text), nil
 	}
-	if ref := child(el, "VALUE.REFERENCE"); ref != nil {
+	if ref := d.child(el, "VALUE.REFERENCE"); ref != nil {
 		path, err := d.reference(ref)
 		return quotePathValue(path), err
 	}
@@ -405,7 +406,7 @@ func joinPath(ns, name string) string {
 	return ns + ":" + name
 }
 
-func className(el *etree.Element) string {
+func (d *cimxmlDecoder) className(el *etree.Element) string {
 	if el == nil {
 		return ""
 	}
@@ -414,12 +415,12 @@ func className(el *etree.Element) string {
 }
 
 // namespacePath renders NAMESPACEPATH as //host/name/space.
-func namespacePath(el *etree.Element) string {
+func (d *cimxmlDecoder) namespacePath(el *etree.Element) string {
 	if el == nil {
 		return ""
 	}
-	ns := localNamespace(child(el, "LOCALNAMESPACEPATH"))
-	if h := child(el, "HOST"); h != nil {
+	ns := d.localNamespace(d.child(el, "LOCALNAMESPACEPATH"))
+	if h := d.child(el, "HOST"); h != nil {
 		if host := strings.TrimSpace(charData(h)); host != "" {
 			return "//" + host + "/" + ns
 		}
@@ -428,13 +429,13 @@ func namespacePath(el *etree.Element) string {
 }
 
 // localNamespace renders LOCALNAMESPACEPATH as name/space.
-func localNamespace(el *etree.Element) string {
+func (d *cimxmlDecoder) localNamespace(el *etree.Element) string {
 	if el == nil {
 		return ""
 	}
 	var parts []string
 	for _, c := range el.ChildElements() {
-		if cimName(c) == "NAMESPACE" {
+		if d.cimName(c) == "NAMESPACE" {
 			name, _ := attrValue(c, "NAME")
 			parts = append(parts, name)
 		}

@@ -28,6 +28,24 @@ var (
 	ErrDTD = errors.New("DTD and entity declarations are not accepted")
 )
 
+// LimitError says which field of Limits an input exceeded. A DecodeError
+// wraps it; errors.Is(err, ErrTooMany) holds for it too, since every limit
+// it names is a count.
+type LimitError struct {
+	// Limit is the name of the Limits field: "MaxAttributes" or
+	// "MaxTotalAttributes".
+	Limit string
+	// Max is the value of that field the input exceeded.
+	Max int
+}
+
+func (e *LimitError) Error() string {
+	return fmt.Sprintf("exceeds Limits.%s (%d)", e.Limit, e.Max)
+}
+
+// Is makes a LimitError match ErrTooMany.
+func (e *LimitError) Is(target error) bool { return target == ErrTooMany }
+
 // DecodeError reports input a decoder could not turn into an Instance (or
 // a Datetime). It wraps the underlying cause: an XML syntax error, a
 // strconv error, or one of ErrTooLarge, ErrTooDeep, ErrTooMany, ErrDTD.

@@ -43,3 +43,44 @@ func ExampleCheckXML() {
 	// true
 	// cim: decoding XML: more than 50 elements: input exceeds count limit
 }
+
+// A reply with more attributes on one element than Limits.MaxAttributes
+// is refused with an error that names the limit.
+func ExampleLimitError() {
+	var b strings.Builder
+	b.WriteString("<r")
+	for i := range 300 {
+		fmt.Fprintf(&b, ` a%d=""`, i)
+	}
+	b.WriteString("/>")
+	err := cim.CheckXML([]byte(b.String()), cim.Limits{})
+	var le *cim.LimitError
+	if errors.As(err, &le) {
+		fmt.Println(le.Limit, le.Max)
+	}
+	fmt.Println(err)
+	// Output:
+	// MaxAttributes 256
+	// cim: decoding XML: an element has 300 attributes: exceeds Limits.MaxAttributes (256)
+}
+
+// A decoder resolves the namespaces of a parsed reply once and matches
+// elements on namespace URI and local name through them, whatever the
+// prefixes.
+func ExampleResolveNamespaces() {
+	doc := etree.NewDocument()
+	if err := doc.ReadFromString(`<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body>
+  <x:Item xmlns:x="urn:a"/><x:Item xmlns:x="urn:b"/><Item xmlns="urn:a"/>
+</s:Body></s:Envelope>`); err != nil {
+		fmt.Println(err)
+		return
+	}
+	ns := cim.ResolveNamespaces(doc.Root())
+	for _, item := range doc.Root().ChildElements()[0].ChildElements() {
+		fmt.Println(item.FullTag(), ns.URI(item), ns.Is(item, "urn:a", "Item"))
+	}
+	// Output:
+	// x:Item urn:a true
+	// x:Item urn:b false
+	// Item urn:a true
+}

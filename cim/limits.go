@@ -14,11 +14,21 @@ type Limits struct {
 	// of the CIM-XML strings embedded in it: depth alone does not bound
 	// the memory a parsed tree takes.
 	MaxElements int
+	// MaxAttributes bounds the attributes (namespace declarations
+	// included) of one element, and MaxTotalAttributes those of a whole
+	// document with its embedded CIM-XML: attributes cost memory and
+	// namespace resolution time as elements do. Windows puts about a
+	// dozen on an Envelope and fewer on anything else.
+	MaxAttributes      int
+	MaxTotalAttributes int
 }
 
 // DefaultLimits are generous for any CIM_Error and small enough that a
 // hostile document cannot exhaust memory.
-var DefaultLimits = Limits{MaxBytes: 4 << 20, MaxDepth: 64, MaxProperties: 4096, MaxElements: 65536}
+var DefaultLimits = Limits{
+	MaxBytes: 4 << 20, MaxDepth: 64, MaxProperties: 4096, MaxElements: 65536,
+	MaxAttributes: 256, MaxTotalAttributes: 262144,
+}
 
 // WithDefaults returns l with each zero or negative field taken from
 // DefaultLimits, so that a caller can set one bound and keep the others.
@@ -34,6 +44,12 @@ func (l Limits) WithDefaults() Limits {
 	}
 	if l.MaxElements <= 0 {
 		l.MaxElements = DefaultLimits.MaxElements
+	}
+	if l.MaxAttributes <= 0 {
+		l.MaxAttributes = DefaultLimits.MaxAttributes
+	}
+	if l.MaxTotalAttributes <= 0 {
+		l.MaxTotalAttributes = DefaultLimits.MaxTotalAttributes
 	}
 	return l
 }

@@ -51,10 +51,21 @@ const (
 // checks it, and CheckXML checks a whole document before it is parsed);
 // depth and elements are counted from el. Errors are *DecodeError.
 func ParseWSCIM(el *etree.Element, lim Limits) (*Instance, error) {
+	return ParseWSCIMWith(el, nil, lim)
+}
+
+// ParseWSCIMWith is ParseWSCIM with the namespaces of el's document
+// already resolved by ResolveNamespaces (on el or an ancestor), so that
+// decoding many instances of one reply resolves it once. A nil ns
+// resolves el's subtree.
+func ParseWSCIMWith(el *etree.Element, ns *Namespaces, lim Limits) (*Instance, error) {
 	if el == nil {
 		return nil, decodeErrorf(FormatWSCIM, nil, "no instance element")
 	}
-	return (&wscimDecoder{lim: lim.WithDefaults()}).root(el)
+	if ns == nil {
+		ns = ResolveNamespaces(el)
+	}
+	return (&wscimDecoder{lim: lim.WithDefaults(), ns: ns}).root(el)
 }
 
 // ParseWSCIMBytes decodes a standalone XML document whose root element is
@@ -66,11 +77,12 @@ func ParseWSCIMBytes(data []byte, lim Limits) (*Instance, error) {
 	if err != nil {
 		return nil, err
 	}
-	return (&wscimDecoder{lim: lim}).root(doc.Root())
+	return (&wscimDecoder{lim: lim, ns: ResolveNamespaces(doc.Root())}).root(doc.Root())
 }
 
 type wscimDecoder struct {
 	lim Limits
+	ns  *Namespaces
 	// elements counts the elements decoded, against lim.MaxElements: a
 	// tree handed to ParseWSCIM was not pre-scanned.
 	elements int
@@ -83,7 +95,7 @@ func (d *wscimDecoder) errorf(cause error, reason string, args ...any) error {
 // root decodes the instance element itself. A NULL one (xsi:nil, as an
 // output parameter is when a job has no error) is not an instance.
 func (d *wscimDecoder) root(el *etree.Element) (*Instance, error) {
-	if IsNil(el) {
+	if d.ns.IsNil(el) {
 		return nil, d.errorf(ErrNull, "<%s> is xsi:nil", el.Tag)
 	}
 	d.elements = 1
@@ -107,8 +119,8 @@ func (d *wscimDecoder) instance(el *etree.Element, depth int) (*Instance, error)
 	if len(kids) > 0 && depth+1 > d.lim.MaxDepth {
 		return nil, d.errorf(ErrTooDeep, "nesting deeper than %d", d.lim.MaxDepth)
 	}
-	ns := propertyNamespace(el, kids)
-	inst := &Instance{ClassName: wscimClassName(el, ns, kids), Namespace: el.NamespaceURI()}
+	ns := d.propertyNamespace(el, kids)
+	inst := &Instance{ClassName: d.className(el, ns, kids), Namespace: d.ns.URI(el)}
 	if len(kids) > 0 {
 		inst.Namespace = ns
 	}
@@ -119,7 +131,7 @@ func (d *wscimDecoder) instance(el *etree.Element, depth int) (*Instance, error)
 		if d.elements > d.lim.MaxElements {
 			return nil, d.errorf(ErrTooMany, "more than %d elements", d.lim.MaxElements)
 		}
-		if c.NamespaceURI() != ns {
+		if d.ns.URI(c) != ns {
 			continue
 		}
 		val, typ, err := d.value(c, depth+1)
@@ -166,8 +178,8 @@ var datetimeWrappers = map[string]bool{"Datetime": true, "Interval": true, "CIM_
 // value decodes one property element c at depth, returning its value and
 // the type it declares or implies.
 func (d *wscimDecoder) value(c *etree.Element, depth int) (Value, Type, error) {
-	typ := xsiType(c)
-	if IsNil(c) {
+	typ := d.xsiType(c)
+	if d.ns.IsNil(c) {
 		return Value{Null: true}, typ, nil
 	}
 	kids := c.ChildElements()
@@ -181,13 +193,13 @@ func (d *wscimDecoder) value(c *etree.Element, depth int) (Value, Type, error) {
 	if depth+1 > d.lim.MaxDepth {
 		return Value{}, typ, d.errorf(ErrTooDeep, "nesting deeper than %d", d.lim.MaxDepth)
 	}
-	if k := kids[0]; len(kids) == 1 && datetimeWrappers[k.Tag] && k.NamespaceURI() == nsWSCIMCommon {
+	if k := kids[0]; len(kids) == 1 && datetimeWrappers[k.Tag] && d.ns.URI(k) == nsWSCIMCommon {
 		v := Value{Text: charData(k)}
 		// An unparseable datetime keeps its text: the value is still worth showing.
 		v.Datetime, _ = ParseDatetime(v.Text)
 		return v, TypeDatetime, nil
 	}
-	if ref, ok := endpointReference(c); ok {
+	if ref, ok := d.endpointReference(c); ok {
 		return Value{Text: ref}, TypeReference, nil
 	}
 	inst, err := d.instance(c, depth)
@@ -202,20 +214,20 @@ func (d *wscimDecoder) value(c *etree.Element, depth int) (Value, Type, error) {
 // with p bound), else that of el's first element child. DSP0230 puts an
 // instance's properties in its class's namespace, which an embedded-object
 // output parameter (<p:Error> in the job's namespace) need not share.
-func propertyNamespace(el *etree.Element, kids []*etree.Element) string {
-	if v, ok := xsiAttr(el, "type"); ok {
+func (d *wscimDecoder) propertyNamespace(el *etree.Element, kids []*etree.Element) string {
+	if v, ok := d.ns.xsiAttr(el, "type"); ok {
 		prefix, _, found := strings.Cut(v, ":")
 		if !found {
 			prefix = ""
 		}
-		if ns, bound := lookupPrefix(el, prefix); bound && ns != nsWSCIMCommon && ns != nsXS {
+		if ns, bound := d.ns.Lookup(el, prefix); bound && ns != nsWSCIMCommon && ns != nsXS {
 			return ns
 		}
 	}
 	if len(kids) > 0 {
-		return kids[0].NamespaceURI()
+		return d.ns.URI(kids[0])
 	}
-	return el.NamespaceURI()
+	return d.ns.URI(el)
 }
 
 // xsiTypes maps DSP0230 cim* type names and the XML Schema types they
@@ -243,8 +255,8 @@ var xsiTypes = map[string]Type{
 // in el's scope; a type in a namespace other than WS-CIM common or XML
 // Schema (a class's own "X_Type", say) is not a simple type. An unbound
 // prefix is read by local name alone.
-func xsiType(el *etree.Element) Type {
-	v, ok := xsiAttr(el, "type")
+func (d *wscimDecoder) xsiType(el *etree.Element) Type {
+	v, ok := d.ns.xsiAttr(el, "type")
 	if !ok {
 		return TypeUnknown
 	}
@@ -252,30 +264,17 @@ func xsiType(el *etree.Element) Type {
 	if !found {
 		prefix, local = "", v
 	}
-	switch ns, bound := lookupPrefix(el, prefix); {
+	switch ns, bound := d.ns.Lookup(el, prefix); {
 	case !bound, ns == nsWSCIMCommon, ns == nsXS:
 		return xsiTypes[local]
 	}
 	return TypeUnknown
 }
 
-// lookupPrefix resolves a namespace prefix ("" for the default namespace)
-// in el's scope.
-func lookupPrefix(el *etree.Element, prefix string) (string, bool) {
-	for e := el; e != nil; e = e.Parent() {
-		for _, a := range e.Attr {
-			if (prefix == "" && a.Space == "" && a.Key == "xmlns") || (prefix != "" && a.Space == "xmlns" && a.Key == prefix) {
-				return a.Value, true
-			}
-		}
-	}
-	return "", false
-}
-
-// wscimClassName picks the class name of an instance element whose
+// className picks the class name of an instance element whose
 // properties are in namespace ns (see ParseWSCIM).
-func wscimClassName(el *etree.Element, ns string, kids []*etree.Element) string {
-	if v, ok := xsiAttr(el, "type"); ok {
+func (d *wscimDecoder) className(el *etree.Element, ns string, kids []*etree.Element) string {
+	if v, ok := d.ns.xsiAttr(el, "type"); ok {
 		_, local, found := strings.Cut(v, ":")
 		if !found {
 			local = v
@@ -289,7 +288,7 @@ func wscimClassName(el *etree.Element, ns string, kids []*etree.Element) string 
 			return name
 		}
 	}
-	if name := lastSegment(el.NamespaceURI()); name != "" {
+	if name := lastSegment(d.ns.URI(el)); name != "" {
 		return name
 	}
 	return el.Tag
@@ -316,10 +315,10 @@ func lastSegment(uri string) string {
 
 // endpointReference renders a WS-Addressing EPR (how DSP0230 carries a CIM
 // reference) held by el as an object path: namespace:Class.Key="v",...
-func endpointReference(el *etree.Element) (string, bool) {
+func (d *wscimDecoder) endpointReference(el *etree.Element) (string, bool) {
 	var addr, params *etree.Element
 	for _, c := range el.ChildElements() {
-		ns := c.NamespaceURI()
+		ns := d.ns.URI(c)
 		if ns != nsAddressing && ns != nsAddressing10 {
 			continue
 		}
@@ -337,7 +336,7 @@ func endpointReference(el *etree.Element) (string, bool) {
 	var keys []string
 	namespace := ""
 	for _, c := range params.ChildElements() {
-		if c.NamespaceURI() != nsWSMan {
+		if d.ns.URI(c) != nsWSMan {
 			continue
 		}
 		switch c.Tag {
@@ -345,7 +344,7 @@ func endpointReference(el *etree.Element) (string, bool) {
 			uri = strings.TrimSpace(charData(c))
 		case "SelectorSet":
 			for _, s := range c.ChildElements() {
-				if s.Tag != "Selector" || s.NamespaceURI() != nsWSMan {
+				if s.Tag != "Selector" || d.ns.URI(s) != nsWSMan {
 					continue
 				}
 				name, _ := attrValue(s, "Name")

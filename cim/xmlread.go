@@ -2,6 +2,7 @@ package cim
 
 import (
 	"bytes"
+	"context"
 	"encoding/xml"
 	"errors"
 	"io"
@@ -14,15 +15,24 @@ import (
 // CheckXML makes the bounded pass that ParseCIMXML and ParseWSCIMBytes
 // make before they build a tree, for a caller (a SOAP client, say) that
 // builds the tree itself: data must be at most lim.MaxBytes long, nest at
-// most lim.MaxDepth deep, hold at most lim.MaxElements elements, carry no
-// DOCTYPE, ENTITY or other <!...> declaration, and be one well-formed,
+// most lim.MaxDepth deep, hold at most lim.MaxElements elements and
+// lim.MaxTotalAttributes attributes (lim.MaxAttributes on any one
+// element), carry no DOCTYPE, ENTITY or other <!...> declaration, and be
+// one well-formed,
 // complete UTF-8 document (a byte-order mark is allowed). Zero fields of
 // lim take DefaultLimits. It reads data as a stream, so the check costs
 // little memory whatever data holds. Errors are *DecodeError with Format
-// FormatXML, wrapping ErrTooLarge, ErrTooDeep, ErrTooMany, ErrDTD or the
-// XML syntax error.
+// FormatXML, wrapping ErrTooLarge, ErrTooDeep, ErrTooMany, ErrDTD, a
+// *LimitError (attributes) or the XML syntax error.
 func CheckXML(data []byte, lim Limits) error {
-	_, _, err := checkDocument(data, &budget{lim: lim.WithDefaults()}, FormatXML)
+	return CheckXMLContext(context.Background(), data, lim)
+}
+
+// CheckXMLContext is CheckXML that stops when ctx is done, returning a
+// *DecodeError wrapping ctx.Err(), so that a reply that arrives just
+// before a deadline is not checked for long after it.
+func CheckXMLContext(ctx context.Context, data []byte, lim Limits) error {
+	_, _, err := checkDocument(ctx, data, &budget{lim: lim.WithDefaults()}, FormatXML)
 	return err
 }
 
@@ -34,15 +44,16 @@ type budget struct {
 	lim Limits
 	// depth is how deep the enclosing documents already nest.
 	depth int
-	// elements counts the elements read so far, across all documents.
-	elements int
+	// elements and attributes count what was read so far, across all
+	// documents.
+	elements, attributes int
 }
 
 // readDocument turns untrusted bytes into an etree document after checking
 // them with checkDocument. etree alone bounds neither size, element count
 // nor declarations, so the check runs first.
 func readDocument(data []byte, b *budget, format string) (*etree.Document, error) {
-	data, charset, err := checkDocument(data, b, format)
+	data, charset, err := checkDocument(context.Background(), data, b, format)
 	if err != nil {
 		return nil, err
 	}
@@ -62,24 +73,108 @@ func readDocument(data []byte, b *budget, format string) (*etree.Document, error
 // MaxElements (both counted on from b), no DOCTYPE/ENTITY (or any other
 // <!...> declaration), well-formed and complete. It returns data without
 // a UTF-8 byte-order mark and the charset reader to parse it with.
-func checkDocument(data []byte, b *budget, format string) ([]byte, func(string, io.Reader) (io.Reader, error), error) {
+func checkDocument(ctx context.Context, data []byte, b *budget, format string) ([]byte, func(string, io.Reader) (io.Reader, error), error) {
 	if int64(len(data)) > b.lim.MaxBytes {
 		return nil, nil, decodeErrorf(format, ErrTooLarge, "%d bytes, limit %d", len(data), b.lim.MaxBytes)
 	}
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	charset := charsetReader(data)
-	if err := prescan(data, b, format, charset); err != nil {
+	if err := countAttributes(data, b, format); err != nil {
+		return nil, nil, err
+	}
+	if err := prescan(ctx, data, b, format, charset); err != nil {
 		return nil, nil, err
 	}
 	return data, charset, nil
 }
 
-func prescan(data []byte, b *budget, format string, charset func(string, io.Reader) (io.Reader, error)) error {
+// countAttributes refuses a document whose start tags carry more
+// attributes than the limits allow, from the bytes alone, before
+// encoding/xml sees it: the decoder builds a whole start tag (every
+// attribute, with its namespace resolved) before it returns the token, so
+// a flood of 350k attributes on one element would cost seconds of CPU
+// before the token pass could count them. In a start tag each attribute
+// has exactly one '=' outside its quoted value, so counting those counts
+// the attributes of a well-formed document; a malformed one may be
+// counted wrong here, and is refused by the token pass that follows. It
+// only reads: the budget is charged by the token pass.
+func countAttributes(data []byte, b *budget, format string) error {
+	total := b.attributes
+	for i := 0; i < len(data); i++ {
+		if data[i] != '<' || i+1 >= len(data) {
+			continue
+		}
+		switch data[i+1] {
+		case '!':
+			// Comment, CDATA section or declaration: skip its body,
+			// which may hold '<' and '=' freely.
+			end := []byte(">")
+			switch {
+			case bytes.HasPrefix(data[i:], []byte("<!--")):
+				end = []byte("-->")
+			case bytes.HasPrefix(data[i:], []byte("<![CDATA[")):
+				end = []byte("]]>")
+			}
+			j := bytes.Index(data[i+2:], end)
+			if j < 0 {
+				return nil // unterminated: the token pass says so
+			}
+			i += 2 + j
+			continue
+		case '?':
+			j := bytes.Index(data[i+2:], []byte("?>"))
+			if j < 0 {
+				return nil
+			}
+			i += 2 + j
+			continue
+		case '/':
+			continue
+		}
+		n := 0
+		var quote byte
+	tag:
+		for i++; i < len(data); i++ {
+			c := data[i]
+			switch {
+			case quote != 0:
+				if c == quote {
+					quote = 0
+				}
+			case c == '"' || c == '\'':
+				quote = c
+			case c == '=':
+				n++
+			case c == '>':
+				break tag
+			}
+		}
+		if n > b.lim.MaxAttributes {
+			return decodeErrorf(format, &LimitError{Limit: "MaxAttributes", Max: b.lim.MaxAttributes}, "an element has %d attributes", n)
+		}
+		if total += n; total > b.lim.MaxTotalAttributes {
+			return decodeErrorf(format, &LimitError{Limit: "MaxTotalAttributes", Max: b.lim.MaxTotalAttributes}, "more than %d attributes", b.lim.MaxTotalAttributes)
+		}
+	}
+	return nil
+}
+
+// ctxCheckEvery is how many tokens the pre-scan reads between looks at
+// its context: often enough to stop within a millisecond or so, rarely
+// enough to cost nothing.
+const ctxCheckEvery = 1024
+
+func prescan(ctx context.Context, data []byte, b *budget, format string, charset func(string, io.Reader) (io.Reader, error)) error {
 	dec := xml.NewDecoder(bytes.NewReader(data))
 	dec.Strict = true
 	dec.CharsetReader = charset
 	depth, roots := 0, 0
-	for {
+	for n := 0; ; n++ {
+		if n%ctxCheckEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return decodeErrorf(format, err, "stopped checking the XML")
+			}
+		}
 		tok, err := dec.Token()
 		if errors.Is(err, io.EOF) {
 			if roots == 0 {
@@ -101,6 +196,13 @@ func prescan(data []byte, b *budget, format string, charset func(string, io.Read
 			b.elements++
 			if b.elements > b.lim.MaxElements {
 				return decodeErrorf(format, ErrTooMany, "more than %d elements", b.lim.MaxElements)
+			}
+			if len(t.Attr) > b.lim.MaxAttributes {
+				return decodeErrorf(format, &LimitError{Limit: "MaxAttributes", Max: b.lim.MaxAttributes}, "an element has %d attributes", len(t.Attr))
+			}
+			b.attributes += len(t.Attr)
+			if b.attributes > b.lim.MaxTotalAttributes {
+				return decodeErrorf(format, &LimitError{Limit: "MaxTotalAttributes", Max: b.lim.MaxTotalAttributes}, "more than %d attributes", b.lim.MaxTotalAttributes)
 			}
 			if depth == 1 {
 				roots++

@@ -1,6 +1,9 @@
 package cim
 
 import (
+	"bytes"
+	"context"
+	"encoding/xml"
 	"errors"
 	"strings"
 	"testing"
@@ -44,14 +47,25 @@ func TestCheckXML(t *testing.T) {
 	}
 }
 
-// FuzzCheckXML checks that whatever CheckXML accepts etree can parse, and
-// that every refusal is a *DecodeError.
+// FuzzCheckXML checks that whatever CheckXML accepts etree can parse, that
+// every refusal is a *DecodeError, and that the byte-level attribute count
+// never refuses a document the token pass alone accepts.
 func FuzzCheckXML(f *testing.F) {
 	f.Add([]byte(`<s:Envelope xmlns:s="urn:s"><s:Body><a>1</a></s:Body></s:Envelope>`))
 	f.Add([]byte(`<!DOCTYPE r [<!ENTITY a "b">]><r>&a;</r>`))
 	f.Add([]byte("<r>" + strings.Repeat("<b/>", 40) + "</r>"))
-	lim := Limits{MaxBytes: 64 << 10, MaxDepth: 16, MaxElements: 32}
+	f.Add([]byte(attrFlood(40, 8))) // over MaxAttributes
+	f.Add([]byte(attrFlood(10, 8)))
+	f.Add([]byte(`<r xmlns:p="urn:a"><p:a xmlns:p="urn:b" xmlns="urn:d"><b xmlns=""/><q:c/></p:a></r>`))
+	f.Add([]byte(`<?xml version="1.0"?><r a='x=">y' b="1"><!-- c=d e=f --><![CDATA[<z g="h"/>]]><?pi x="y"?></r>`))
+	lim := Limits{MaxBytes: 64 << 10, MaxDepth: 16, MaxElements: 32, MaxAttributes: 16, MaxTotalAttributes: 64}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		full := lim.WithDefaults()
+		if tokenErr := prescan(context.Background(), data, &budget{lim: full}, FormatXML, charsetReader(data)); tokenErr == nil {
+			if err := countAttributes(data, &budget{lim: full}, FormatXML); err != nil {
+				t.Fatalf("byte count refused what the token pass accepts: %v", err)
+			}
+		}
 		err := CheckXML(data, lim)
 		if err != nil {
 			var de *DecodeError
@@ -64,4 +78,48 @@ func FuzzCheckXML(f *testing.F) {
 			t.Fatalf("CheckXML accepted what readDocument refuses: %v", err)
 		}
 	})
+}
+
+// TestCountAttributesMatchesDecoder: on well-formed documents the byte
+// count agrees with encoding/xml's, whatever quotes, comments, CDATA and
+// processing instructions hold, so it refuses exactly what the token pass
+// would, only sooner.
+func TestCountAttributesMatchesDecoder(t *testing.T) {
+	docs := []string{
+		`<r/>`,
+		`<r a="1" b='2'><c d="x=y" e='p"q'/></r>`,
+		`<r a="&gt;=&lt;"><!-- <x y="z"> = = --></r>`,
+		`<r><![CDATA[<x a="1" b="2" c="3">]]></r>`,
+		`<?xml version="1.0" encoding="utf-8"?><?pi a="1" b="2"?><r xmlns:p="urn:p" p:a = "1"/>`,
+		"<r\n a\t=\n'1'\n/>",
+		`<r a=">" b='>'>text = not an attribute</r>`,
+	}
+	for _, doc := range docs {
+		want := 0
+		dec := xml.NewDecoder(bytes.NewReader([]byte(doc)))
+		for {
+			tok, err := dec.Token()
+			if err != nil {
+				break
+			}
+			if se, ok := tok.(xml.StartElement); ok {
+				want += len(se.Attr)
+			}
+		}
+		lim := DefaultLimits.WithDefaults()
+		lim.MaxTotalAttributes = want
+		if err := countAttributes([]byte(doc), &budget{lim: lim}, FormatXML); err != nil {
+			t.Errorf("%s: refused at exactly its %d attributes: %v", doc, want, err)
+		}
+		if want == 0 {
+			continue
+		}
+		lim.MaxTotalAttributes = want - 1
+		if err := countAttributes([]byte(doc), &budget{lim: lim}, FormatXML); err == nil {
+			t.Errorf("%s: accepted %d attributes with a limit of %d", doc, want, want-1)
+		}
+	}
+	if err := CheckXMLContext(context.Background(), []byte(attrFlood(300, 1)), Limits{}); !errors.Is(err, ErrTooMany) {
+		t.Errorf("a 300-attribute element: %v, want a MaxAttributes refusal", err)
+	}
 }

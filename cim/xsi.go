@@ -13,21 +13,22 @@ import (
 // another namespace or none, and a nil el are not NULL. Every decoder of
 // WS-Man replies should use this one rule.
 func IsNil(el *etree.Element) bool {
+	return (*Namespaces)(nil).IsNil(el)
+}
+
+// IsNil is the package's IsNil with el's namespaces resolved through n,
+// for a decoder that tests many elements of one document.
+func (n *Namespaces) IsNil(el *etree.Element) bool {
 	if el == nil {
 		return false
 	}
-	v, _ := xsiAttr(el, "nil")
+	v, _ := n.xsiAttr(el, "nil")
 	return v == "true" || v == "1"
 }
 
 // xsiAttr returns the value of el's attribute local in the xsi namespace,
 // trimmed as XML Schema trims the simple types xsi attributes hold.
-func xsiAttr(el *etree.Element, local string) (string, bool) {
-	for i := range el.Attr {
-		a := &el.Attr[i]
-		if a.Key == local && a.Space != "" && a.NamespaceURI() == nsXSI {
-			return strings.TrimSpace(a.Value), true
-		}
-	}
-	return "", false
+func (n *Namespaces) xsiAttr(el *etree.Element, local string) (string, bool) {
+	v, ok := n.Attr(el, nsXSI, local)
+	return strings.TrimSpace(v), ok
 }

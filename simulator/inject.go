@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/cimjob/cimjob/internal/msgenc"
@@ -62,6 +63,8 @@ func (s *Server) misbehave(w http.ResponseWriter, r *http.Request, req *request,
 		writeSOAP(w, status, data)
 	case InjectEntityBomb:
 		writeSOAP(w, http.StatusOK, entityBomb(req))
+	case InjectAttrFlood:
+		writeSOAP(w, http.StatusOK, attrFlood(req))
 	case InjectHuge:
 		if sw, ok := w.(*sealWriter); ok {
 			sw.direct = true
@@ -108,6 +111,41 @@ func entityBomb(req *request) []byte {
 		`</s:Body></s:Envelope>`,
 		nsSOAP, nsAddressing, escapeText(req.action), newMessageID(), escapeText(req.messageID), escapeText(req.resourceURI))
 	return []byte(b.String())
+}
+
+// Sizes of the attribute flood (issue 6): about 4 MB, under the client's
+// 8 MiB default cap.
+const (
+	floodAttrs   = 350_000
+	floodHeaders = 65_000
+)
+
+// attrFlood is a reply that is small enough to be read whole but makes a
+// parser that resolves namespaces by scanning the attributes of each
+// element's ancestors take floodAttrs x floodHeaders steps: the Envelope
+// carries floodAttrs attributes with the header prefixes declared after
+// them, then floodHeaders decoy <h:Action/> headers, in a namespace that
+// is not WS-Addressing, each of which a client looking for wsa:Action
+// has to resolve before it reaches the real headers.
+func attrFlood(req *request) []byte {
+	var b bytes.Buffer
+	b.Grow(5 << 20)
+	fmt.Fprintf(&b, `<s:Envelope xmlns:s="%s"`, nsSOAP)
+	// strconv rather than fmt: the reply must be out well within the
+	// client's timeout even under the race detector.
+	var num []byte
+	for i := range floodAttrs {
+		b.WriteString(" a")
+		num = strconv.AppendUint(num[:0], uint64(i), 16)
+		b.Write(num)
+		b.WriteString(`=""`)
+	}
+	fmt.Fprintf(&b, ` xmlns:h="urn:decoy" xmlns:a="%s"><s:Header>`, nsAddressing)
+	b.Write(bytes.Repeat([]byte(`<h:Action/>`), floodHeaders))
+	fmt.Fprintf(&b, `<a:Action>%sResponse</a:Action><a:MessageID>%s</a:MessageID><a:RelatesTo>%s</a:RelatesTo></s:Header>`+
+		`<s:Body><p:GetError_OUTPUT xmlns:p="%s"><p:ReturnValue>0</p:ReturnValue></p:GetError_OUTPUT></s:Body></s:Envelope>`,
+		escapeText(req.action), newMessageID(), escapeText(req.messageID), escapeText(req.resourceURI))
+	return b.Bytes()
 }
 
 // streamHuge sends a well-formed start, then 256 MiB of repeated escaped

@@ -106,6 +106,25 @@ func TestMisbehaviours(t *testing.T) {
 			}
 		}
 	})
+	t.Run("attr-flood", func(t *testing.T) {
+		ex := post(t, url, req("09"))
+		if ex.status != 200 || len(ex.body) < 3<<20 || len(ex.body) > 8<<20 {
+			t.Fatalf("status %d, %d bytes; want 200 and about 4 MB, under the client's 8 MiB cap", ex.status, len(ex.body))
+		}
+		doc := etree.NewDocument()
+		if err := doc.ReadFromBytes(ex.body); err != nil {
+			t.Fatalf("flood is not well-formed: %v", err)
+		}
+		env := doc.Root()
+		last := env.Attr[len(env.Attr)-1]
+		if len(env.Attr) < floodAttrs+2 || last.Space != "xmlns" || last.Key != "a" {
+			t.Errorf("Envelope has %d attributes, the last %s:%s; want %d, then the header prefix", len(env.Attr), last.Space, last.Key, floodAttrs)
+		}
+		// Not parseReply: its etree lookups are the quadratic kind.
+		if !bytes.Contains(ex.body, []byte("<a:RelatesTo>"+testMID+"</a:RelatesTo>")) {
+			t.Errorf("no RelatesTo %s", testMID)
+		}
+	})
 	t.Run("misbehaviour applies to Get too", func(t *testing.T) {
 		ex := post(t, url, loadRequest(t, "get.xml", hostileVars("06").with("$ACTION", actionGet)))
 		if err := etree.NewDocument().ReadFromBytes(ex.body); err == nil {

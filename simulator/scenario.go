@@ -88,11 +88,13 @@ const (
 	InjectMalformed      = "malformed"        // a reply that is not well-formed XML
 	InjectWrongRelatesTo = "wrong-relatesto"  // RelatesTo names a message never sent
 	Inject503ThenOK      = "http-503-then-ok" // HTTP 503 for the first request, then normal replies
+	InjectAttrFlood      = "attr-flood"       // ~4 MB: 350k attributes on the Envelope, its header prefix declared last, 65k headers in it
 )
 
 var injectKinds = map[string]bool{
 	InjectHang: true, InjectTruncate: true, InjectHuge: true, InjectEntityBomb: true,
 	InjectDrop: true, InjectMalformed: true, InjectWrongRelatesTo: true, Inject503ThenOK: true,
+	InjectAttrFlood: true,
 }
 
 // Fixtures the simulator answers request-validation failures with.

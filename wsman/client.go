@@ -58,6 +58,20 @@ type Response struct {
 	Body *etree.Element
 	// Doc is the whole parsed envelope.
 	Doc *etree.Document
+
+	// ns holds the namespaces of Doc, resolved once.
+	ns *cim.Namespaces
+}
+
+// Namespaces returns the namespaces of every element of the reply,
+// resolved once when it was parsed; decoders of its elements resolve
+// names through it rather than through etree's NamespaceURI, whose cost
+// grows with every attribute of every ancestor.
+func (r *Response) Namespaces() *cim.Namespaces {
+	if r.ns == nil && r.Doc != nil {
+		r.ns = cim.ResolveNamespaces(r.Doc.Root())
+	}
+	return r.ns
 }
 
 // Identity is the reply to an Identify request.
@@ -72,6 +86,18 @@ type Identity struct {
 type Output struct {
 	// Element is the <Method>_OUTPUT element itself.
 	Element *etree.Element
+
+	// ns holds the namespaces of the reply Element is in.
+	ns *cim.Namespaces
+}
+
+// Namespaces returns the namespaces of the reply the output is in (see
+// Response.Namespaces), for decoding its parameters.
+func (o *Output) Namespaces() *cim.Namespaces {
+	if o.ns == nil && o.Element != nil {
+		o.ns = cim.ResolveNamespaces(o.Element)
+	}
+	return o.ns
 }
 
 // Do sends r, fills in its headers, parses the reply and checks that its
@@ -110,13 +136,13 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 		// A SOAP fault may come with any status (Windows uses 400 too).
 		var he *HTTPError
 		if errors.As(err, &he) && len(he.Body) > 0 {
-			if resp, perr := ParseResponse(he.Body, c.Limits); isFault(perr) {
+			if resp, perr := parseResponse(ctx, he.Body, c.Limits); isFault(perr) {
 				return c.finishFault(resp, perr, he.StatusCode, r, h.MessageID)
 			}
 		}
 		return nil, err
 	}
-	resp, err := ParseResponse(body, c.Limits)
+	resp, err := parseResponse(ctx, body, c.Limits)
 	if isFault(err) {
 		return c.finishFault(resp, err, status, r, h.MessageID)
 	}
@@ -211,11 +237,12 @@ func (c *Client) Identify(ctx context.Context) (*Identity, error) {
 	if b == nil || b.Tag != "IdentifyResponse" {
 		return nil, &ResponseError{Reason: "reply to Identify has no IdentifyResponse"}
 	}
-	ns := b.NamespaceURI()
+	t := tree{ns: resp.Namespaces()}
+	ns := t.ns.URI(b)
 	return &Identity{
-		ProtocolVersion: textOf(child(b, ns, "ProtocolVersion")),
-		ProductVendor:   textOf(child(b, ns, "ProductVendor")),
-		ProductVersion:  textOf(child(b, ns, "ProductVersion")),
+		ProtocolVersion: textOf(t.child(b, ns, "ProtocolVersion")),
+		ProductVendor:   textOf(t.child(b, ns, "ProductVendor")),
+		ProductVersion:  textOf(t.child(b, ns, "ProductVersion")),
 	}, nil
 }
 
@@ -228,7 +255,7 @@ func (c *Client) Get(ctx context.Context, resourceURI string, selectors ...Selec
 	if resp.Body == nil {
 		return nil, &ResponseError{Reason: "reply to Get has an empty body"}
 	}
-	inst, err := cim.ParseWSCIM(resp.Body, c.Limits)
+	inst, err := cim.ParseWSCIMWith(resp.Body, resp.Namespaces(), c.Limits)
 	if err != nil {
 		return nil, &ResponseError{Reason: "decoding the instance in the reply to Get", Err: err}
 	}
@@ -262,7 +289,7 @@ func (c *Client) InvokeRequest(ctx context.Context, r *Request) (*Output, error)
 		}
 		return nil, &ResponseError{Reason: fmt.Sprintf("reply to %s has %s, want <%s_OUTPUT>", method, got, method)}
 	}
-	return &Output{Element: resp.Body}, nil
+	return &Output{Element: resp.Body, ns: resp.Namespaces()}, nil
 }
 
 // ReturnValue returns the ReturnValue output parameter.
@@ -271,7 +298,7 @@ func (o *Output) ReturnValue() (uint32, error) {
 	if len(ps) == 0 {
 		return 0, &ResponseError{Reason: "method output has no ReturnValue"}
 	}
-	if v, _ := attrNS(ps[0], NSXSI, "nil"); strings.TrimSpace(v) == "true" {
+	if o.Namespaces().IsNil(ps[0]) {
 		return 0, &ResponseError{Reason: "method output ReturnValue is nil"}
 	}
 	n, err := strconv.ParseUint(textOf(ps[0]), 10, 32)

@@ -29,13 +29,13 @@ func (s *fakeService) RoundTripStatus(ctx context.Context, env []byte) ([]byte, 
 		return nil, 0, err
 	}
 	s.requests = append(s.requests, doc)
-	hdr := child(doc.Root(), NSSOAP, "Header")
-	action := textOf(child(hdr, NSAddressing, "Action"))
-	id := textOf(child(hdr, NSAddressing, "MessageID"))
+	hdr := (tree{}).child(doc.Root(), NSSOAP, "Header")
+	action := textOf((tree{}).child(hdr, NSAddressing, "Action"))
+	id := textOf((tree{}).child(hdr, NSAddressing, "MessageID"))
 	if s.wrongRel {
 		id = "uuid:someone-else"
 	}
-	body := s.reply(firstChildElement(child(doc.Root(), NSSOAP, "Body")), action)
+	body := s.reply(firstChildElement((tree{}).child(doc.Root(), NSSOAP, "Body")), action)
 	if strings.HasPrefix(body, "<s:Envelope") {
 		return []byte(strings.ReplaceAll(body, "RELATES", id)), s.statusOr200(), nil
 	}
@@ -68,7 +68,7 @@ const getErrorOutput = `<p:GetError_OUTPUT xmlns:p="` + jobURI + `" xmlns:xsi="h
 
 func TestInvoke(t *testing.T) {
 	s := &fakeService{reply: func(req *etree.Element, action string) string {
-		if action != jobURI+"/GetError" || !is(req, jobURI, "GetError_INPUT") {
+		if action != jobURI+"/GetError" || !(tree{}).is(req, jobURI, "GetError_INPUT") {
 			return "<unexpected/>"
 		}
 		return getErrorOutput
@@ -86,14 +86,14 @@ func TestInvoke(t *testing.T) {
 		t.Errorf("Params(error) = %v", p)
 	}
 	// Headers the Client fills in.
-	hdr := child(s.requests[0].Root(), NSSOAP, "Header")
-	if got := textOf(child(hdr, NSAddressing, "MessageID")); got != "uuid:00000000-0000-4000-8000-000000000001" {
+	hdr := (tree{}).child(s.requests[0].Root(), NSSOAP, "Header")
+	if got := textOf((tree{}).child(hdr, NSAddressing, "MessageID")); got != "uuid:00000000-0000-4000-8000-000000000001" {
 		t.Errorf("MessageID = %q", got)
 	}
-	if got := textOf(child(hdr, NSWSMan, "OperationTimeout")); got != "PT60.000S" {
+	if got := textOf((tree{}).child(hdr, NSWSMan, "OperationTimeout")); got != "PT60.000S" {
 		t.Errorf("OperationTimeout without deadline = %q", got)
 	}
-	if got := textOf(child(hdr, NSAddressing, "To")); got != c.URL {
+	if got := textOf((tree{}).child(hdr, NSAddressing, "To")); got != c.URL {
 		t.Errorf("To = %q", got)
 	}
 }
@@ -218,7 +218,7 @@ func TestOperationTimeoutFromDeadline(t *testing.T) {
 
 func TestIdentify(t *testing.T) {
 	s := &fakeService{reply: func(req *etree.Element, action string) string {
-		if action != "" || !is(req, NSIdentity, "Identify") {
+		if action != "" || !(tree{}).is(req, NSIdentity, "Identify") {
 			return "<unexpected/>"
 		}
 		return `<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Header/><s:Body><wsmid:IdentifyResponse xmlns:wsmid="http://schemas.dmtf.org/wbem/wsman/identity/1/wsmanidentity.xsd"><wsmid:ProtocolVersion>http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd</wsmid:ProtocolVersion><wsmid:ProductVendor>Microsoft Corporation</wsmid:ProductVendor><wsmid:ProductVersion>OS: 10.0.20348 SP: 0.0 Stack: 3.0</wsmid:ProductVersion></wsmid:IdentifyResponse></s:Body></s:Envelope>`
@@ -265,7 +265,7 @@ func TestEnumerate(t *testing.T) {
 			s := &fakeService{}
 			s.reply = func(req *etree.Element, action string) string {
 				if action == ActionPull {
-					contexts = append(contexts, textOf(child(req, NSEnumeration, "EnumerationContext")))
+					contexts = append(contexts, textOf((tree{}).child(req, NSEnumeration, "EnumerationContext")))
 				}
 				if action == ActionRelease {
 					return ""
@@ -313,7 +313,7 @@ func TestEnumerateBounded(t *testing.T) {
 		t.Errorf("%d requests, want Enumerate + 5 Pulls + Release", len(s.requests))
 	}
 	last := s.requests[len(s.requests)-1]
-	if textOf(child(child(last.Root(), NSSOAP, "Header"), NSAddressing, "Action")) != ActionRelease {
+	if textOf((tree{}).child((tree{}).child(last.Root(), NSSOAP, "Header"), NSAddressing, "Action")) != ActionRelease {
 		t.Error("the abandoned context was not released")
 	}
 }

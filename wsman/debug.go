@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"unicode/utf8"
+
+	"github.com/cimjob/cimjob/internal/termtext"
 )
 
 // debugBodyMax is how much of each body the debug log shows; the rest
@@ -17,7 +19,8 @@ import (
 const debugBodyMax = 64 << 10
 
 // debugTransport logs each HTTP exchange (every attempt, retries
-// included) with credentials redacted.
+// included) with credentials redacted and, since the log goes to a
+// terminal, everything the host sent cleaned with termtext.Sanitize.
 type debugTransport struct {
 	next http.RoundTripper
 	w    io.Writer
@@ -46,16 +49,16 @@ func (d *debugTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := d.next.RoundTrip(req)
 	b.Reset()
 	if err != nil {
-		fmt.Fprintf(&b, "<-- #%d error: %v\n", n, err)
+		fmt.Fprintf(&b, "<-- #%d error: %s\n", n, termtext.Sanitize(err.Error()))
 		d.write(b.String())
 		return nil, err
 	}
-	fmt.Fprintf(&b, "<-- #%d %s %s\n", n, resp.Proto, resp.Status)
+	fmt.Fprintf(&b, "<-- #%d %s %s\n", n, termtext.Sanitize(resp.Proto), termtext.Sanitize(resp.Status))
 	writeRedactedHeaders(&b, resp.Header)
 	head, rerr := io.ReadAll(io.LimitReader(resp.Body, debugBodyMax+1))
 	writeBody(&b, resp.Header.Get("Content-Type"), head)
 	if rerr != nil {
-		fmt.Fprintf(&b, "[body read failed: %v]\n", rerr)
+		fmt.Fprintf(&b, "[body read failed: %s]\n", termtext.Sanitize(rerr.Error()))
 	}
 	d.write(b.String())
 	resp.Body = &replayBody{Reader: io.MultiReader(bytes.NewReader(head), errReader{rerr}, resp.Body), Closer: resp.Body}
@@ -99,10 +102,10 @@ func writeBody(b *strings.Builder, contentType string, data []byte) {
 	textual := strings.Contains(ct, "xml") || strings.HasPrefix(ct, "text/") || ct == ""
 	// A body cut at debugBodyMax may end inside a rune; that is not binary.
 	if strings.Contains(ct, "multipart") || !textual || !(more || utf8.Valid(shown)) {
-		fmt.Fprintf(b, "[%d bytes of %q not shown]\n", len(data), contentType)
+		fmt.Fprintf(b, "[%d bytes of %q not shown]\n", len(data), termtext.Sanitize(contentType))
 		return
 	}
-	b.Write(shown)
+	b.WriteString(termtext.Sanitize(string(shown)))
 	if more {
 		b.WriteString("\n[... body continues, not shown]")
 	}
@@ -120,7 +123,7 @@ func writeRedactedHeaders(b *strings.Builder, h http.Header) {
 	slices.Sort(keys)
 	for _, k := range keys {
 		for _, v := range h[k] {
-			fmt.Fprintf(b, "%s: %s\n", k, redactHeader(k, v))
+			fmt.Fprintf(b, "%s: %s\n", termtext.Sanitize(k), termtext.Sanitize(redactHeader(k, v)))
 		}
 	}
 }
@@ -167,7 +170,7 @@ func (t *SessionTransport) logReply(n int64, resp *http.Response, body []byte, u
 		return
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "<-- #%d %s %s\n", n, resp.Proto, resp.Status)
+	fmt.Fprintf(&b, "<-- #%d %s %s\n", n, termtext.Sanitize(resp.Proto), termtext.Sanitize(resp.Status))
 	writeRedactedHeaders(&b, resp.Header)
 	ct := resp.Header.Get("Content-Type")
 	if unsealed {
@@ -183,5 +186,5 @@ func (t *SessionTransport) logFailure(n int64, err error) {
 	if t.debug == nil {
 		return
 	}
-	t.debug.write(fmt.Sprintf("<-- #%d error: %v\n", n, err))
+	t.debug.write(fmt.Sprintf("<-- #%d error: %s\n", n, termtext.Sanitize(err.Error())))
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/beevik/etree"
 	"github.com/cimjob/cimjob/cim"
 )
 
@@ -16,11 +15,11 @@ func (c *Client) Enumerate(ctx context.Context, resourceURI string, opt Enumerat
 	if err != nil {
 		return nil, err
 	}
-	if !is(resp.Body, NSEnumeration, "EnumerateResponse") {
+	if !(tree{ns: resp.Namespaces()}).is(resp.Body, NSEnumeration, "EnumerateResponse") {
 		return nil, &ResponseError{Reason: "reply to Enumerate has no EnumerateResponse"}
 	}
 	var out []*cim.Instance
-	page, err := c.readPage(resp.Body, &out)
+	page, err := c.readPage(resp, &out)
 	if err != nil {
 		return nil, err
 	}
@@ -37,12 +36,12 @@ func (c *Client) Enumerate(ctx context.Context, resourceURI string, opt Enumerat
 		if err != nil {
 			return nil, err
 		}
-		if !is(resp.Body, NSEnumeration, "PullResponse") {
+		if !(tree{ns: resp.Namespaces()}).is(resp.Body, NSEnumeration, "PullResponse") {
 			c.release(ctx, resourceURI, page.context)
 			return nil, &ResponseError{Reason: "reply to Pull has no PullResponse"}
 		}
 		prev := page.context
-		page, err = c.readPage(resp.Body, &out)
+		page, err = c.readPage(resp, &out)
 		if err != nil {
 			c.release(ctx, resourceURI, prev)
 			return nil, err
@@ -64,13 +63,14 @@ type enumPage struct {
 // EnumerateResponse or PullResponse. Items and EndOfSequence are in the
 // wsman namespace in an optimized EnumerateResponse and in the enumeration
 // namespace in a PullResponse; either is accepted in both.
-func (c *Client) readPage(el *etree.Element, out *[]*cim.Instance) (enumPage, error) {
-	p := enumPage{context: textOf(child(el, NSEnumeration, "EnumerationContext"))}
-	p.end = child(el, NSWSMan, "EndOfSequence") != nil || child(el, NSEnumeration, "EndOfSequence") != nil
+func (c *Client) readPage(resp *Response, out *[]*cim.Instance) (enumPage, error) {
+	el, t := resp.Body, tree{ns: resp.Namespaces()}
+	p := enumPage{context: textOf(t.child(el, NSEnumeration, "EnumerationContext"))}
+	p.end = t.child(el, NSWSMan, "EndOfSequence") != nil || t.child(el, NSEnumeration, "EndOfSequence") != nil
 	for _, ns := range []string{NSWSMan, NSEnumeration} {
-		for _, items := range children(el, ns, "Items") {
+		for _, items := range t.children(el, ns, "Items") {
 			for _, it := range items.ChildElements() {
-				inst, err := cim.ParseWSCIM(it, c.Limits)
+				inst, err := cim.ParseWSCIMWith(it, t.ns, c.Limits)
 				if err != nil {
 					return p, &ResponseError{Reason: fmt.Sprintf("decoding enumeration item %d", len(*out)+1), Err: err}
 				}

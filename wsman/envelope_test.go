@@ -80,7 +80,7 @@ func TestEnvelopeGolden(t *testing.T) {
 			if err := doc.ReadFromBytes(got); err != nil {
 				t.Fatalf("envelope is not well-formed: %v", err)
 			}
-			if !is(doc.Root(), NSSOAP, "Envelope") || child(doc.Root(), NSSOAP, "Body") == nil {
+			if !(tree{}).is(doc.Root(), NSSOAP, "Envelope") || (tree{}).child(doc.Root(), NSSOAP, "Body") == nil {
 				t.Fatalf("no s:Envelope/s:Body")
 			}
 		})
@@ -97,8 +97,8 @@ func TestEnvelopeHeaders(t *testing.T) {
 	if err := doc.ReadFromBytes(env); err != nil {
 		t.Fatal(err)
 	}
-	hdr := child(doc.Root(), NSSOAP, "Header")
-	mustU := func(e *etree.Element) string { v, _ := attrNS(e, NSSOAP, "mustUnderstand"); return v }
+	hdr := (tree{}).child(doc.Root(), NSSOAP, "Header")
+	mustU := func(e *etree.Element) string { v, _ := (tree{}).attrNS(e, NSSOAP, "mustUnderstand"); return v }
 	checks := []struct {
 		ns, local, text, mustUnderstand string
 	}{
@@ -112,7 +112,7 @@ func TestEnvelopeHeaders(t *testing.T) {
 		{NSMSWSMan, "DataLocale", "", "false"},
 	}
 	for _, c := range checks {
-		e := child(hdr, c.ns, c.local)
+		e := (tree{}).child(hdr, c.ns, c.local)
 		if e == nil {
 			t.Errorf("no header {%s}%s", c.ns, c.local)
 			continue
@@ -121,17 +121,17 @@ func TestEnvelopeHeaders(t *testing.T) {
 			t.Errorf("%s = %q mustUnderstand=%q, want %q %q", c.local, textOf(e), mustU(e), c.text, c.mustUnderstand)
 		}
 	}
-	if v, _ := attrNS(child(hdr, NSWSMan, "Locale"), nsXML, "lang"); v != "en-US" {
+	if v, _ := (tree{}).attrNS((tree{}).child(hdr, NSWSMan, "Locale"), nsXML, "lang"); v != "en-US" {
 		t.Errorf("Locale xml:lang = %q", v)
 	}
-	if v, _ := attrNS(child(hdr, NSMSWSMan, "DataLocale"), nsXML, "lang"); v != "de-DE" {
+	if v, _ := (tree{}).attrNS((tree{}).child(hdr, NSMSWSMan, "DataLocale"), nsXML, "lang"); v != "de-DE" {
 		t.Errorf("DataLocale xml:lang = %q", v)
 	}
-	addr := child(child(hdr, NSAddressing, "ReplyTo"), NSAddressing, "Address")
+	addr := (tree{}).child((tree{}).child(hdr, NSAddressing, "ReplyTo"), NSAddressing, "Address")
 	if textOf(addr) != AnonymousAddress || mustU(addr) != "true" {
 		t.Errorf("ReplyTo/Address = %q mustUnderstand=%q", textOf(addr), mustU(addr))
 	}
-	s := child(child(hdr, NSWSMan, "SelectorSet"), NSWSMan, "Selector")
+	s := (tree{}).child((tree{}).child(hdr, NSWSMan, "SelectorSet"), NSWSMan, "Selector")
 	// Escaping must survive exactly, including whitespace that attribute
 	// normalisation would otherwise turn into spaces.
 	if name, _ := attrPlain(s, "Name"); name != `N"&` {
@@ -144,11 +144,11 @@ func TestEnvelopeHeaders(t *testing.T) {
 	if raw.String() != sel {
 		t.Errorf("selector value = %q, want %q", raw.String(), sel)
 	}
-	in := firstChildElement(child(doc.Root(), NSSOAP, "Body"))
-	if !is(in, jobURI, "GetError_INPUT") {
+	in := firstChildElement((tree{}).child(doc.Root(), NSSOAP, "Body"))
+	if !(tree{}).is(in, jobURI, "GetError_INPUT") {
 		t.Fatalf("body = {%s}%s", in.NamespaceURI(), in.Tag)
 	}
-	if v, _ := attrNS(child(in, jobURI, "P"), NSXSI, "nil"); v != "true" {
+	if v, _ := (tree{}).attrNS((tree{}).child(in, jobURI, "P"), NSXSI, "nil"); v != "true" {
 		t.Errorf("null param not xsi:nil")
 	}
 }
@@ -162,10 +162,10 @@ func TestEnvelopeIdentifyHasNoAddressing(t *testing.T) {
 	if err := doc.ReadFromBytes(env); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(child(doc.Root(), NSSOAP, "Header").ChildElements()); n != 0 {
+	if n := len((tree{}).child(doc.Root(), NSSOAP, "Header").ChildElements()); n != 0 {
 		t.Errorf("Identify header has %d children, want none", n)
 	}
-	if !is(firstChildElement(child(doc.Root(), NSSOAP, "Body")), NSIdentity, "Identify") {
+	if !(tree{}).is(firstChildElement((tree{}).child(doc.Root(), NSSOAP, "Body")), NSIdentity, "Identify") {
 		t.Errorf("body is not wsmid:Identify")
 	}
 }
@@ -238,7 +238,7 @@ func FuzzEnvelopeSelector(f *testing.F) {
 		if err := doc.ReadFromBytes(env); err != nil {
 			t.Fatalf("envelope does not parse: %v\n%s", err, env)
 		}
-		sel := child(child(child(doc.Root(), NSSOAP, "Header"), NSWSMan, "SelectorSet"), NSWSMan, "Selector")
+		sel := (tree{}).child((tree{}).child((tree{}).child(doc.Root(), NSSOAP, "Header"), NSWSMan, "SelectorSet"), NSWSMan, "Selector")
 		var raw strings.Builder
 		for _, tok := range sel.Child {
 			raw.WriteString(tok.(*etree.CharData).Data)

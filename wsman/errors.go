@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net"
 	"strings"
+
+	"github.com/cimjob/cimjob/internal/krb"
 )
 
 // ErrBodyTooLarge is wrapped by the *ResponseError returned when a reply is
@@ -78,10 +80,22 @@ func (e *HTTPError) Error() string {
 	return msg
 }
 
+// Ops of a TransportError: the phase of the exchange that failed.
+const (
+	OpDial = "dial" // connecting
+	OpTLS  = "tls"  // the TLS handshake
+	OpSend = "send" // writing the request
+	// OpReply: the request was sent, and the reply did not come (or broke
+	// off): the service may have run it.
+	OpReply = "reply"
+	OpRead  = "read" // reading the reply's body
+	OpKDC   = "kdc"  // asking the Kerberos KDC for a ticket
+)
+
 // TransportError reports that no reply arrived: the connection failed or
 // dropped, TLS failed, the deadline passed or the context was cancelled.
 type TransportError struct {
-	Op  string // "dial", "tls", "send", "read", ...
+	Op  string // one of the Op constants, or another short phase name
 	URL string
 	Err error
 }
@@ -91,11 +105,62 @@ func (e *TransportError) Unwrap() error { return e.Err }
 func (e *TransportError) Error() string {
 	switch {
 	case e.Timeout():
-		return fmt.Sprintf("connection to %s failed: timed out (%s): %v", e.URL, e.Op, e.Err)
+		return fmt.Sprintf("connection to %s failed: timed out %s", e.URL, opPhrase(e.Op))
 	case errors.Is(e.Err, context.Canceled):
-		return fmt.Sprintf("connection to %s failed: cancelled (%s)", e.URL, e.Op)
+		return fmt.Sprintf("connection to %s failed: cancelled %s", e.URL, opPhrase(e.Op))
 	}
-	return fmt.Sprintf("connection to %s failed: %s: %v", e.URL, e.Op, e.Err)
+	if e.Op == OpKDC {
+		// Nothing was sent to the service yet.
+		return fmt.Sprintf("no Kerberos ticket for %s: %s", e.URL, oneLine(fmt.Sprint(e.Err)))
+	}
+	label := e.Op
+	if e.Op == OpReply {
+		label = opPhrase(e.Op)
+	}
+	return fmt.Sprintf("connection to %s failed: %s", e.URL, withCause(label, oneLine(fmt.Sprint(e.Err))))
+}
+
+// opPhrase says what was going on in op, to follow "timed out".
+func opPhrase(op string) string {
+	switch op {
+	case OpDial:
+		return "connecting"
+	case OpTLS:
+		return "in the TLS handshake"
+	case OpSend:
+		return "sending the request"
+	case OpReply:
+		return "waiting for the reply"
+	case OpRead:
+		return "reading the reply"
+	case OpKDC:
+		return "asking the Kerberos KDC"
+	}
+	return "(" + op + ")"
+}
+
+// withCause joins a label to the text of its cause without saying the
+// same thing twice, whatever layer added it: a cause that already carries
+// the label as one of its prefixes ("cim: decoding XML: malformed XML: x"
+// under "malformed XML") keeps only what follows it, and one that starts
+// with the label as a word ("dial tcp ...", "tls: ...") stands alone.
+func withCause(label, cause string) string {
+	switch {
+	case label == "":
+		return cause
+	case cause == "":
+		return label
+	}
+	if i := strings.LastIndex(cause, label+": "); i == 0 || i > 1 && cause[i-2:i] == ": " {
+		if i == 0 {
+			return cause
+		}
+		return label + ": " + cause[i+len(label)+2:]
+	}
+	if strings.HasPrefix(cause, label+" ") {
+		return cause
+	}
+	return label + ": " + cause
 }
 
 // Timeout reports whether the call's deadline, or a network timeout, ended
@@ -114,14 +179,50 @@ func (e *TransportError) Timeout() bool {
 type ResponseError struct {
 	Reason string
 	Err    error
+	// Limit, for a reply over the size cap (Err wraps ErrBodyTooLarge), is
+	// the cap as configured (HTTPConfig.MaxBodySize or cim.Limits.MaxBytes),
+	// not the internal bound with room for framing; 0 when unknown.
+	Limit int64
 }
 
 func (e *ResponseError) Unwrap() error { return e.Err }
 
 func (e *ResponseError) Error() string {
-	msg := "invalid WS-Management reply: " + e.Reason
-	if e.Err != nil && !errors.Is(e.Err, ErrBodyTooLarge) && !errors.Is(e.Err, ErrDTD) {
-		msg += ": " + oneLine(e.Err.Error())
+	const prefix = "invalid WS-Management reply: "
+	if e.Limit > 0 && errors.Is(e.Err, ErrBodyTooLarge) {
+		return prefix + "larger than the size limit of " + ByteSize(e.Limit)
 	}
-	return msg
+	if e.Err != nil && !errors.Is(e.Err, ErrBodyTooLarge) && !errors.Is(e.Err, ErrDTD) {
+		return prefix + withCause(e.Reason, oneLine(e.Err.Error()))
+	}
+	return prefix + e.Reason
 }
+
+// ByteSize writes n in the largest binary unit that divides it ("8 MiB",
+// "4 KiB", "1000 bytes"), the way a person sets a cap.
+func ByteSize(n int64) string {
+	switch {
+	case n != 0 && n%(1<<30) == 0:
+		return fmt.Sprintf("%d GiB", n>>30)
+	case n != 0 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n != 0 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// withLimit records the configured cap on a too-large-reply error that
+// was found against a bound with room for sealing or framing.
+func withLimit(err error, limit int64) error {
+	var re *ResponseError
+	if errors.As(err, &re) && re.Limit > 0 {
+		re.Limit = limit
+	}
+	return err
+}
+
+// ErrNoKerberosTicket matches (errors.Is) the failure of a KerberosAuth
+// given no password and no keytab when no credential cache exists: the
+// user has to run kinit, or give a keytab.
+var ErrNoKerberosTicket = krb.ErrNoTicket

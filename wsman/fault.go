@@ -96,6 +96,9 @@ type Fault struct {
 	DecodeErr error
 	// DetailText keeps the text of s:Detail children that were not decoded.
 	DetailText string
+
+	// t resolves names in the reply while the fault is parsed.
+	t tree
 }
 
 // ReasonText is one s:Reason/s:Text.
@@ -133,27 +136,35 @@ type ProviderFault struct {
 // so any prefix works. An undecodable CIM error in the detail leaves the
 // fault intact and is reported in DecodeErr.
 func ParseFault(el *etree.Element, lim cim.Limits) (*Fault, error) {
-	if !is(el, NSSOAP, "Fault") {
+	return parseFault(tree{ns: cim.ResolveNamespaces(el)}, el, lim)
+}
+
+// parseFault is ParseFault within a reply whose namespaces t resolved.
+func parseFault(t tree, el *etree.Element, lim cim.Limits) (*Fault, error) {
+	if !t.is(el, NSSOAP, "Fault") {
 		return nil, &ResponseError{Reason: "not a SOAP 1.2 Fault element"}
 	}
 	lim = lim.WithDefaults()
-	f := &Fault{}
-	if code := child(el, NSSOAP, "Code"); code != nil {
-		if v := child(code, NSSOAP, "Value"); v != nil {
-			f.Code = resolveQName(v, textOf(v))
+	f := &Fault{t: t}
+	// t is needed only while parsing; a Fault kept as an error should not
+	// keep the reply's namespace index alive.
+	defer func() { f.t = tree{} }()
+	if code := f.t.child(el, NSSOAP, "Code"); code != nil {
+		if v := f.t.child(code, NSSOAP, "Value"); v != nil {
+			f.Code = f.t.resolveQName(v, textOf(v))
 		}
-		if sub := child(code, NSSOAP, "Subcode"); sub != nil {
-			if v := child(sub, NSSOAP, "Value"); v != nil {
-				f.Subcode = resolveQName(v, textOf(v))
+		if sub := f.t.child(code, NSSOAP, "Subcode"); sub != nil {
+			if v := f.t.child(sub, NSSOAP, "Value"); v != nil {
+				f.Subcode = f.t.resolveQName(v, textOf(v))
 			}
 		}
 	}
-	for _, t := range children(child(el, NSSOAP, "Reason"), NSSOAP, "Text") {
-		lang, _ := attrNS(t, nsXML, "lang")
+	for _, t := range f.t.children(f.t.child(el, NSSOAP, "Reason"), NSSOAP, "Text") {
+		lang, _ := f.t.attrNS(t, nsXML, "lang")
 		f.Reasons = append(f.Reasons, ReasonText{Lang: lang, Text: oneLine(textOf(t))})
 	}
 	f.Reason = f.pickReason("")
-	if d := child(el, NSSOAP, "Detail"); d != nil {
+	if d := f.t.child(el, NSSOAP, "Detail"); d != nil {
 		f.parseDetail(d, lim)
 	}
 	return f, nil
@@ -186,11 +197,11 @@ func (f *Fault) parseDetail(d *etree.Element, lim cim.Limits) {
 	decoded := map[*etree.Element]bool{}
 	for _, c := range d.ChildElements() {
 		switch {
-		case is(c, NSWSManFault, "WSManFault") && f.WSMan == nil:
+		case f.t.is(c, NSWSManFault, "WSManFault") && f.WSMan == nil:
 			f.WSMan = f.parseWSManFault(c, lim)
-		case is(c, NSWSMan, "FaultDetail"):
+		case f.t.is(c, NSWSMan, "FaultDetail"):
 			f.FaultDetail = textOf(c)
-		case isCIMError(c):
+		case f.isCIMError(c):
 			f.decodeCIMError(c, lim)
 		default:
 			continue
@@ -208,9 +219,9 @@ func (f *Fault) parseWSManFault(el *etree.Element, lim cim.Limits) *WSManFault {
 		}
 	}
 	w.Machine, _ = attrPlain(el, "Machine")
-	if msg := child(el, NSWSManFault, "Message"); msg != nil {
+	if msg := f.t.child(el, NSWSManFault, "Message"); msg != nil {
 		w.Message = oneLine(textOf(msg))
-		if pf := child(msg, NSWSManFault, "ProviderFault"); pf != nil {
+		if pf := f.t.child(msg, NSWSManFault, "ProviderFault"); pf != nil {
 			w.Provider = f.parseProviderFault(pf, lim)
 		}
 	}
@@ -221,14 +232,14 @@ func (f *Fault) parseProviderFault(el *etree.Element, lim cim.Limits) *ProviderF
 	p := &ProviderFault{Message: oneLine(textOf(el))}
 	p.Provider, _ = attrPlain(el, "provider")
 	p.Path, _ = attrPlain(el, "path")
-	if w := child(el, NSWSManFault, "WSManFault"); w != nil {
+	if w := f.t.child(el, NSWSManFault, "WSManFault"); w != nil {
 		p.WSMan = f.parseWSManFault(w, lim)
 	}
-	if ext := firstChildElement(child(el, NSWSManFault, "ExtendedError")); ext != nil {
+	if ext := firstChildElement(f.t.child(el, NSWSManFault, "ExtendedError")); ext != nil {
 		p.ExtendedError = ext.Tag
-		if isCIMError(ext) {
+		if f.isCIMError(ext) {
 			p.Extended = f.decodeCIMError(ext, lim)
-		} else if inst, err := cim.ParseWSCIM(ext, lim); err == nil {
+		} else if inst, err := cim.ParseWSCIMWith(ext, f.t.ns, lim); err == nil {
 			p.Extended = inst
 		}
 	}
@@ -237,8 +248,8 @@ func (f *Fault) parseProviderFault(el *etree.Element, lim cim.Limits) *ProviderF
 
 // isCIMError reports whether el is a CIM_Error (or subclass) instance: it
 // says so with wsmb:IsCIM_Error, or it is one of the Windows error classes.
-func isCIMError(el *etree.Element) bool {
-	if v, ok := attrNS(el, NSCIMBinding, "IsCIM_Error"); ok && strings.TrimSpace(v) == "true" {
+func (f *Fault) isCIMError(el *etree.Element) bool {
+	if v, ok := f.t.attrNS(el, NSCIMBinding, "IsCIM_Error"); ok && strings.TrimSpace(v) == "true" {
 		return true
 	}
 	switch strings.ToLower(el.Tag) {
@@ -251,7 +262,7 @@ func isCIMError(el *etree.Element) bool {
 // decodeCIMError decodes el into f.CIMError (the first one wins) and
 // returns the instance.
 func (f *Fault) decodeCIMError(el *etree.Element, lim cim.Limits) *cim.Instance {
-	inst, err := cim.ParseWSCIM(el, lim)
+	inst, err := cim.ParseWSCIMWith(el, f.t.ns, lim)
 	if err != nil {
 		f.DecodeErr = fmt.Errorf("decoding %s in fault detail: %w", el.Tag, err)
 		return nil

@@ -303,7 +303,7 @@ func (t *HTTPTransport) RoundTripStatus(ctx context.Context, envelope []byte) ([
 	ctx, attempt := withAttemptTrace(ctx)
 	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodPost, t.url, envelope)
 	if err != nil {
-		return nil, 0, &TransportError{Op: "send", URL: t.url, Err: err}
+		return nil, 0, &TransportError{Op: OpSend, URL: t.url, Err: err}
 	}
 	req.Header.Set("Content-Type", soapContentType)
 	req.Header.Set("User-Agent", t.cfg.UserAgent)
@@ -317,7 +317,11 @@ func (t *HTTPTransport) RoundTripStatus(ctx context.Context, envelope []byte) ([
 		if resp != nil && resp.Body != nil {
 			resp.Body.Close()
 		}
-		err = t.transportError("send", err)
+		op := OpSend
+		if attempt.wrote.Load() {
+			op = OpReply
+		}
+		err = t.transportError(op, err)
 		if retryableConnError(ctx, err) && !mayResend(ctx, attempt.wrote.Load()) {
 			err = &MayHaveRunError{Err: err}
 		}
@@ -375,14 +379,14 @@ func classifyReply(serviceURL, scheme string, resp *http.Response, body []byte) 
 // the connection is then closed rather than drained.
 func (t *HTTPTransport) readBody(resp *http.Response) ([]byte, error) {
 	if resp.ContentLength > t.maxBody {
-		return nil, &ResponseError{Reason: fmt.Sprintf("reply of %d bytes exceeds the %d-byte limit", resp.ContentLength, t.maxBody), Err: ErrBodyTooLarge}
+		return nil, &ResponseError{Reason: fmt.Sprintf("reply of %d bytes exceeds the %d-byte limit", resp.ContentLength, t.maxBody), Err: ErrBodyTooLarge, Limit: t.maxBody}
 	}
 	b, err := io.ReadAll(io.LimitReader(resp.Body, t.maxBody+1))
 	if err != nil {
-		return nil, t.transportError("read", err)
+		return nil, t.transportError(OpRead, err)
 	}
 	if int64(len(b)) > t.maxBody {
-		return nil, &ResponseError{Reason: fmt.Sprintf("reply body exceeds the %d-byte limit", t.maxBody), Err: ErrBodyTooLarge}
+		return nil, &ResponseError{Reason: fmt.Sprintf("reply body exceeds the %d-byte limit", t.maxBody), Err: ErrBodyTooLarge, Limit: t.maxBody}
 	}
 	return b, nil
 }
@@ -409,9 +413,9 @@ func newTransportError(serviceURL, op string, err error) error {
 	switch {
 	case errors.As(err, &verifyErr), errors.As(err, &recordErr), errors.As(err, &alertErr),
 		errors.As(err, &authority), errors.As(err, &hostname):
-		op = "tls"
+		op = OpTLS
 	case errors.As(err, &netOp) && netOp.Op == "dial":
-		op = "dial"
+		op = OpDial
 	}
 	return &TransportError{Op: op, URL: serviceURL, Err: err}
 }

@@ -59,9 +59,6 @@ func (a KerberosAuth) mechanism(ctx context.Context) (newContext, error) {
 	}, nil
 }
 
-// opKDC names a *TransportError from the exchange with the KDC.
-const opKDC = "kdc"
-
 // setupFailure reports why no security context could be made for a
 // connection before anything reached the service. The KDC refusing the
 // credentials, or credentials or a krb5.conf that cannot be used, is an
@@ -78,7 +75,7 @@ func setupFailure(serviceURL, scheme string, err error) error {
 	case errors.As(err, &refused), errors.As(err, &creds), errors.As(err, &conf):
 	case errors.As(err, &ex) && ex.KDC,
 		errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
-		return &TransportError{Op: opKDC, URL: serviceURL, Err: err}
+		return &TransportError{Op: OpKDC, URL: serviceURL, Err: err}
 	}
 	return &AuthError{URL: serviceURL, Scheme: scheme, Err: err}
 }

@@ -34,7 +34,7 @@ func TestSetupFailureKinds(t *testing.T) {
 				te *TransportError
 				ae *AuthError
 			)
-			if tc.transport && (!errors.As(err, &te) || te.Op != opKDC) {
+			if tc.transport && (!errors.As(err, &te) || te.Op != OpKDC) {
 				t.Fatalf("%v: want a *TransportError (kdc)", err)
 			}
 			if !tc.transport && !errors.As(err, &ae) {

@@ -2,6 +2,7 @@ package wsman
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 
@@ -20,18 +21,36 @@ const nsSOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
 
 // readXML parses data as one XML document within lim, refusing DTDs.
 func readXML(data []byte, lim cim.Limits) (*etree.Document, error) {
+	return readXMLContext(context.Background(), data, lim)
+}
+
+// readXMLContext is readXML that stops when ctx is done, between phases
+// and during the pre-scan.
+func readXMLContext(ctx context.Context, data []byte, lim cim.Limits) (*etree.Document, error) {
 	lim = lim.WithDefaults()
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, &ResponseError{Reason: "empty reply"}
 	}
 	if int64(len(data)) > lim.MaxBytes {
-		return nil, &ResponseError{Reason: fmt.Sprintf("reply of %d bytes exceeds the %d-byte limit", len(data), lim.MaxBytes), Err: ErrBodyTooLarge}
+		return nil, &ResponseError{Reason: fmt.Sprintf("reply of %d bytes exceeds the %d-byte limit", len(data), lim.MaxBytes), Err: ErrBodyTooLarge, Limit: lim.MaxBytes}
 	}
 	// A streaming pass first, so that etree never builds a tree larger than
 	// the limits allow: a reply of small elements costs ~50x its size in
 	// memory once parsed.
-	if err := cim.CheckXML(data, lim); err != nil {
+	if err := cim.CheckXMLContext(ctx, data, lim); err != nil {
+		var le *cim.LimitError
 		switch {
+		case ctx.Err() != nil && errors.Is(err, ctx.Err()):
+			return nil, stopped(ctx)
+		case errors.As(err, &le):
+			// The limit error says which limit; the decode error around it
+			// would only repeat it.
+			reason := "reply refused"
+			var de *cim.DecodeError
+			if errors.As(err, &de) {
+				reason += ": " + de.Reason
+			}
+			return nil, &ResponseError{Reason: reason, Err: le}
 		case errors.Is(err, cim.ErrDTD):
 			return nil, &ResponseError{Reason: "reply carries a DTD", Err: ErrDTD}
 		case errors.Is(err, cim.ErrTooMany):
@@ -82,6 +101,11 @@ func readXML(data []byte, lim cim.Limits) (*etree.Document, error) {
 	return doc, nil
 }
 
+// stopped is the error for parsing abandoned because ctx is done.
+func stopped(ctx context.Context) error {
+	return &ResponseError{Reason: "stopped reading the reply", Err: ctx.Err()}
+}
+
 // walkTokens calls fn for every token below e.
 func walkTokens(e *etree.Element, fn func(etree.Token)) {
 	for _, t := range e.Child {
@@ -97,29 +121,40 @@ func walkTokens(e *etree.Element, fn func(etree.Token)) {
 // *ResponseError. Elements are found by namespace URI and local name, so
 // any prefixes work, and unknown headers are ignored.
 func ParseResponse(data []byte, lim cim.Limits) (*Response, error) {
-	doc, err := readXML(data, lim)
+	return parseResponse(context.Background(), data, lim)
+}
+
+// parseResponse is ParseResponse that gives up when ctx is done. Its cost
+// is linear in the size of data: namespaces are resolved once, for the
+// whole tree.
+func parseResponse(ctx context.Context, data []byte, lim cim.Limits) (*Response, error) {
+	doc, err := readXMLContext(ctx, data, lim)
 	if err != nil {
 		return nil, err
 	}
+	if ctx.Err() != nil {
+		return nil, stopped(ctx)
+	}
 	env := doc.Root()
-	if !is(env, NSSOAP, "Envelope") {
-		if env.Tag == "Envelope" && env.NamespaceURI() == nsSOAP11 {
+	t := tree{ns: cim.ResolveNamespaces(env)}
+	if !t.is(env, NSSOAP, "Envelope") {
+		if env.Tag == "Envelope" && t.ns.URI(env) == nsSOAP11 {
 			return nil, &ResponseError{Reason: "reply is a SOAP 1.1 envelope; WS-Management uses SOAP 1.2"}
 		}
-		return nil, &ResponseError{Reason: fmt.Sprintf("reply root is {%s}%s, not a SOAP envelope", env.NamespaceURI(), env.Tag)}
+		return nil, &ResponseError{Reason: fmt.Sprintf("reply root is {%s}%s, not a SOAP envelope", t.ns.URI(env), env.Tag)}
 	}
-	body := child(env, NSSOAP, "Body")
+	body := t.child(env, NSSOAP, "Body")
 	if body == nil {
 		return nil, &ResponseError{Reason: "SOAP envelope has no Body"}
 	}
-	r := &Response{Doc: doc, Body: firstChildElement(body)}
-	if hdr := child(env, NSSOAP, "Header"); hdr != nil {
-		r.Action = textOf(child(hdr, NSAddressing, "Action"))
-		r.MessageID = textOf(child(hdr, NSAddressing, "MessageID"))
-		r.RelatesTo = textOf(child(hdr, NSAddressing, "RelatesTo"))
+	r := &Response{Doc: doc, Body: firstChildElement(body), ns: t.ns}
+	if hdr := t.child(env, NSSOAP, "Header"); hdr != nil {
+		r.Action = textOf(t.child(hdr, NSAddressing, "Action"))
+		r.MessageID = textOf(t.child(hdr, NSAddressing, "MessageID"))
+		r.RelatesTo = textOf(t.child(hdr, NSAddressing, "RelatesTo"))
 	}
-	if is(r.Body, NSSOAP, "Fault") {
-		f, err := ParseFault(r.Body, lim)
+	if t.is(r.Body, NSSOAP, "Fault") {
+		f, err := parseFault(t, r.Body, lim)
 		if err != nil {
 			return nil, err
 		}

@@ -64,7 +64,7 @@ func TestParseResponseRejects(t *testing.T) {
 		{"entity bomb", billionLaughs, cim.Limits{}, ErrDTD, "DTD"},
 		{"doctype without entities", `<!DOCTYPE s:Envelope SYSTEM "http://example.com/x.dtd"><s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body/></s:Envelope>`, cim.Limits{}, ErrDTD, "DTD"},
 		{"truncated", getResponse[:len(getResponse)/2], cim.Limits{}, nil, "malformed XML"},
-		{"too large", getResponse, cim.Limits{MaxBytes: 100}, ErrBodyTooLarge, "exceeds the 100-byte limit"},
+		{"too large", getResponse, cim.Limits{MaxBytes: 100}, ErrBodyTooLarge, "larger than the size limit of 100 bytes"},
 		{"too deep", `<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body>` + deep + `</s:Body></s:Envelope>`, cim.Limits{MaxDepth: 50}, nil, "deeper than 50"},
 		{"soap 1.1", `<e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/"><e:Body/></e:Envelope>`, cim.Limits{}, nil, "SOAP 1.1"},
 		{"html", `<html><body>Bad gateway</body></html>`, cim.Limits{}, nil, "not a SOAP envelope"},
@@ -95,6 +95,8 @@ func FuzzParseResponse(f *testing.F) {
 	f.Add([]byte(getResponse))
 	f.Add([]byte(getResponseOddPrefixes))
 	f.Add([]byte(billionLaughs))
+	f.Add(attrFlood(300, 20)) // over MaxAttributes
+	f.Add(attrFlood(40, 20))  // under it: prefixed headers after many attributes
 	files, _ := filepath.Glob("testdata/fault_*.xml")
 	for _, p := range files {
 		f.Add(readTestdata(f, filepath.Base(p)))

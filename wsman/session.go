@@ -240,7 +240,7 @@ func (t *SessionTransport) try(ctx context.Context, envelope []byte, fresh bool)
 			te *TransportError
 		)
 		switch {
-		case errors.As(err, &te) && te.Op == opKDC:
+		case errors.As(err, &te) && te.Op == OpKDC:
 			return t.setupFailed(ctx, r, err)
 		case errors.As(err, &ae):
 			r.err, r.unauthorized = err, true
@@ -334,6 +334,9 @@ func (t *SessionTransport) setupFailed(ctx context.Context, r tryResult, err err
 
 // connFailure records a connection that failed before a reply arrived.
 func (t *SessionTransport) connFailure(ctx context.Context, r tryResult, op string, err error) tryResult {
+	if op == OpSend && r.sent {
+		op = OpReply
+	}
 	r.err = newTransportError(t.urlStr, op, err)
 	r.connFailed = true
 	r.retryable = retryableConnError(ctx, err)

@@ -137,12 +137,12 @@ func (c *sessConn) exchange(ctx context.Context, u *url.URL, header http.Header,
 	c.budget.left = bodyLimit + 1 + maxReplyHead
 	r.resp = resp
 	if resp.ContentLength > bodyLimit {
-		return r, &ResponseError{Reason: fmt.Sprintf("reply of %d bytes exceeds the %d-byte limit", resp.ContentLength, bodyLimit), Err: ErrBodyTooLarge}
+		return r, &ResponseError{Reason: fmt.Sprintf("reply of %d bytes exceeds the %d-byte limit", resp.ContentLength, bodyLimit), Err: ErrBodyTooLarge, Limit: bodyLimit}
 	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, bodyLimit+1))
 	switch {
 	case int64(len(data)) > bodyLimit || errors.Is(err, errReplyTooLarge):
-		return r, &ResponseError{Reason: fmt.Sprintf("reply body exceeds the %d-byte limit", bodyLimit), Err: ErrBodyTooLarge}
+		return r, &ResponseError{Reason: fmt.Sprintf("reply body exceeds the %d-byte limit", bodyLimit), Err: ErrBodyTooLarge, Limit: bodyLimit}
 	case err != nil:
 		return r, ctxErrOr(ctx, err)
 	}

@@ -163,6 +163,7 @@ func (t *SessionTransport) send(ctx context.Context, c *sessConn, envelope []byt
 	h := t.header(msgenc.ContentType(protocol))
 	n := t.logRequest(h, envelope, sealed)
 	x, err := c.exchange(ctx, t.url, h, sealed, t.cfg.MaxBodySize+sealOverhead)
+	err = withLimit(err, t.cfg.MaxBodySize) // the cap as configured, not with the room for sealing
 	if err != nil {
 		t.logFailure(n, err)
 		return x, err

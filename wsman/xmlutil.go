@@ -4,10 +4,11 @@ import (
 	"strings"
 
 	"github.com/beevik/etree"
+	"github.com/cimjob/cimjob/cim"
 )
 
-// nsXML is the namespace bound to the reserved "xml" prefix; etree does not
-// resolve it because nobody declares it.
+// nsXML is the namespace bound to the reserved "xml" prefix without a
+// declaration.
 const nsXML = "http://www.w3.org/XML/1998/namespace"
 
 // walk calls fn for e and every element below it, in document order.
@@ -18,18 +19,25 @@ func walk(e *etree.Element, fn func(*etree.Element)) {
 	}
 }
 
+// tree finds elements and resolves names in one parsed reply through
+// namespaces resolved once for all of it (cim.Namespaces): etree's own
+// NamespaceURI scans every attribute of every ancestor at each call, which
+// a hostile reply turns into quadratic time. The zero tree resolves by
+// scanning ancestors, for trees that were not parsed here.
+type tree struct{ ns *cim.Namespaces }
+
 // is reports whether e is the element {ns}local.
-func is(e *etree.Element, ns, local string) bool {
-	return e != nil && e.Tag == local && e.NamespaceURI() == ns
+func (t tree) is(e *etree.Element, ns, local string) bool {
+	return t.ns.Is(e, ns, local)
 }
 
 // child returns the first element child of e named {ns}local, or nil.
-func child(e *etree.Element, ns, local string) *etree.Element {
+func (t tree) child(e *etree.Element, ns, local string) *etree.Element {
 	if e == nil {
 		return nil
 	}
 	for _, c := range e.ChildElements() {
-		if is(c, ns, local) {
+		if t.is(c, ns, local) {
 			return c
 		}
 	}
@@ -37,13 +45,13 @@ func child(e *etree.Element, ns, local string) *etree.Element {
 }
 
 // children returns every element child of e named {ns}local.
-func children(e *etree.Element, ns, local string) []*etree.Element {
+func (t tree) children(e *etree.Element, ns, local string) []*etree.Element {
 	var out []*etree.Element
 	if e == nil {
 		return nil
 	}
 	for _, c := range e.ChildElements() {
-		if is(c, ns, local) {
+		if t.is(c, ns, local) {
 			out = append(out, c)
 		}
 	}
@@ -80,21 +88,8 @@ func textOf(e *etree.Element) string {
 
 // attrNS returns the value of the attribute {ns}local on e, resolving its
 // prefix through the in-scope declarations.
-func attrNS(e *etree.Element, ns, local string) (string, bool) {
-	for i := range e.Attr {
-		a := &e.Attr[i]
-		if a.Key != local || a.Space == "" || a.Space == "xmlns" {
-			continue
-		}
-		uri := nsXML
-		if a.Space != "xml" {
-			uri = lookupPrefix(e, a.Space)
-		}
-		if uri == ns {
-			return a.Value, true
-		}
-	}
-	return "", false
+func (t tree) attrNS(e *etree.Element, ns, local string) (string, bool) {
+	return t.ns.Attr(e, ns, local)
 }
 
 // attrPlain returns the value of the unprefixed attribute name on e.
@@ -107,36 +102,18 @@ func attrPlain(e *etree.Element, name string) (string, bool) {
 	return "", false
 }
 
-// lookupPrefix resolves prefix ("" for the default namespace) through the
-// namespace declarations in scope at e.
-func lookupPrefix(e *etree.Element, prefix string) string {
-	if prefix == "xml" {
-		return nsXML
-	}
-	for ; e != nil; e = e.Parent() {
-		for _, a := range e.Attr {
-			if prefix == "" && a.Space == "" && a.Key == "xmlns" {
-				return a.Value
-			}
-			if prefix != "" && a.Space == "xmlns" && a.Key == prefix {
-				return a.Value
-			}
-		}
-	}
-	return ""
-}
-
 // resolveQName resolves the QName text of e (as in s:Value) through the
 // declarations in scope at e. An unprefixed name takes the default
 // namespace; a prefix nobody declared leaves Space empty and keeps the raw
 // text as Local, so nothing is lost.
-func resolveQName(e *etree.Element, text string) QName {
+func (t tree) resolveQName(e *etree.Element, text string) QName {
 	text = strings.TrimSpace(text)
 	prefix, local, ok := strings.Cut(text, ":")
 	if !ok {
-		return QName{Space: lookupPrefix(e, ""), Local: text}
+		uri, _ := t.ns.Lookup(e, "")
+		return QName{Space: uri, Local: text}
 	}
-	uri := lookupPrefix(e, prefix)
+	uri, _ := t.ns.Lookup(e, prefix)
 	if uri == "" {
 		return QName{Local: text}
 	}

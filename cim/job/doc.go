@@ -20,6 +20,8 @@
 //
 // LookupProfile finds one by name, with an optional namespace and class
 // override (a Hyper-V job subclass such as Msvm_MigrationJob, say).
+// ParsePath reads a job as PowerShell shows it (a WMI object path, or a
+// bare InstanceID), and ProfileFor picks the profile of its class.
 //
 // # GetErrors
 //

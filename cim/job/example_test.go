@@ -132,3 +132,22 @@ func ExampleFailedError() {
 	// first error: 12010
 	// job J1 reported 1 error: 'vm01' failed to start. (MessageID 12010)
 }
+
+// ParsePath reads a job as PowerShell shows it: a WMI object path gives the
+// namespace and class; a bare InstanceID is kept as given.
+func ExampleParsePath() {
+	p, err := job.ParsePath(`\\HV01\root\virtualization\v2:Msvm_ConcreteJob.InstanceID="5A1E2D3C-4B5A-4000-8000-000000000001"`)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(p.Server, p.Namespace, p.Class, p.InstanceID)
+	fmt.Println(job.ProfileFor(p.Namespace, p.Class).Name)
+
+	p, _ = job.ParsePath("{5A1E2D3C-4B5A-4000-8000-000000000001}")
+	fmt.Printf("%q %q\n", p.Class, p.InstanceID)
+	// Output:
+	// HV01 root/virtualization/v2 Msvm_ConcreteJob 5A1E2D3C-4B5A-4000-8000-000000000001
+	// hyperv
+	// "" "{5A1E2D3C-4B5A-4000-8000-000000000001}"
+}

@@ -24,7 +24,26 @@ type Options struct {
 // decodes the errors it returns. A job that failed is not an error here:
 // see Result.Err. The error is for anything that kept an answer from
 // arriving or being understood.
+//
+// A job not found is a *NotFoundError that says where else the host holds
+// a job by that InstanceID, when one Get per candidate finds it. For an
+// InstanceID given as {GUID} that the host knows only without braces,
+// GetErrors asks again with the bare GUID and says so in Result.Notes.
 func GetErrors(ctx context.Context, c *wsman.Client, ref Ref, opt Options) (*Result, error) {
+	res, err := getErrors(ctx, c, ref, opt)
+	var nf *NotFoundError
+	if errors.As(err, &nf) && len(nf.Elsewhere) == 1 {
+		if at := nf.Elsewhere[0]; sameClass(at.Profile, ref.Profile) {
+			res, err = getErrors(ctx, c, at, opt)
+			if err == nil {
+				res.Notes = append([]string{fmt.Sprintf("the host has no job %s; it knows %s, without braces", ref.InstanceID, at.InstanceID)}, res.Notes...)
+			}
+		}
+	}
+	return res, err
+}
+
+func getErrors(ctx context.Context, c *wsman.Client, ref Ref, opt Options) (*Result, error) {
 	if ref.InstanceID == "" {
 		return nil, errors.New("job: no InstanceID given")
 	}
@@ -39,7 +58,7 @@ func GetErrors(ctx context.Context, c *wsman.Client, ref Ref, opt Options) (*Res
 	if !opt.SkipJob {
 		inst, err := c.Get(ctx, uri, sel...)
 		if f, ok := notFound(err); ok {
-			return nil, &NotFoundError{Ref: ref, Fault: f}
+			return nil, &NotFoundError{Ref: ref, Fault: f, Elsewhere: lookElsewhere(ctx, c, ref)}
 		}
 		if err != nil {
 			return nil, fmt.Errorf("reading job %s: %w", ref.InstanceID, err)
@@ -59,7 +78,7 @@ func GetErrors(ctx context.Context, c *wsman.Client, ref Ref, opt Options) (*Res
 			continue
 		}
 		if f, ok := notFound(err); ok {
-			return nil, &NotFoundError{Ref: ref, Fault: f}
+			return nil, &NotFoundError{Ref: ref, Fault: f, Elsewhere: lookElsewhere(ctx, c, ref)}
 		}
 		if err != nil {
 			return nil, fmt.Errorf("calling %s.%s: %w", ref.Profile.Class, m, err)
@@ -117,7 +136,7 @@ func decodeOutput(res *Result, out *wsman.Output, lim cim.Limits) error {
 		params = out.Params("Error")
 	}
 	for _, el := range params {
-		inst, err := decodeErrorParam(el, lim)
+		inst, err := decodeErrorParam(el, out.Namespaces(), lim)
 		if err != nil {
 			return err
 		}
@@ -133,13 +152,14 @@ func decodeOutput(res *Result, out *wsman.Output, lim cim.Limits) error {
 	return nil
 }
 
-// decodeErrorParam returns nil for a NULL or empty parameter.
-func decodeErrorParam(el *etree.Element, lim cim.Limits) (*cim.Instance, error) {
-	if cim.IsNil(el) {
+// decodeErrorParam returns nil for a NULL or empty parameter. ns holds
+// the reply's namespaces, resolved once for every parameter.
+func decodeErrorParam(el *etree.Element, ns *cim.Namespaces, lim cim.Limits) (*cim.Instance, error) {
+	if ns.IsNil(el) {
 		return nil, nil
 	}
 	if len(el.ChildElements()) > 0 {
-		return cim.ParseWSCIM(el, lim)
+		return cim.ParseWSCIMWith(el, ns, lim)
 	}
 	text := strings.TrimSpace(el.Text())
 	if text == "" {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/cimjob/cimjob/internal/termtext"
 )
 
 // app is everything a command touches outside the process, so that tests
@@ -32,6 +34,9 @@ func (a *app) run(ctx context.Context, args []string) int {
 	code := exitCode(err)
 	if err != nil && code != exitJobFailed {
 		msg := oneLine(err.Error())
+		if h := hint(err); h != "" {
+			msg += "; " + h
+		}
 		if code == exitUsage && !isRefusal(err) {
 			msg += " (see 'cimjob --help')"
 		}
@@ -43,5 +48,5 @@ func (a *app) run(ctx context.Context, args []string) int {
 // oneLine folds a multi-line message so that every failure is one line,
 // and cleans it: a fault's text comes from the host.
 func oneLine(s string) string {
-	return strings.Join(strings.Fields(sanitize(s)), " ")
+	return strings.Join(strings.Fields(termtext.Sanitize(s)), " ")
 }

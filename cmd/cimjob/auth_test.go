@@ -64,16 +64,7 @@ func TestWrongPasswordNoRetryStorm(t *testing.T) {
 func TestHTTPSModes(t *testing.T) {
 	dir := t.TempDir()
 	clientCA := testca.New(t, "cimjob test client CA")
-	sim, err := simulator.New(simulator.Options{Scenario: "hardened.json", ClientCAs: []*x509.Certificate{clientCA.Cert}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sim.Close() })
-	endpoint, err := sim.StartTLS("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	host := hostOf(endpoint)
+	sim, host := startTLSSim(t, simulator.Options{Scenario: "hardened.json", ClientCAs: []*x509.Certificate{clientCA.Cert}})
 	caFile := writeFile(t, dir, "host-ca.pem", sim.CertPEM())
 	certFile, keyFile := clientCA.IssueFiles(t, dir, "ops@corp.example")
 

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/cimjob/cimjob/cim"
+	"github.com/cimjob/cimjob/internal/krb"
 	"github.com/cimjob/cimjob/wsman"
 )
 
@@ -25,10 +27,13 @@ const (
 	authKerberos    = "kerberos"
 	authBasic       = "basic"
 	authCertificate = "certificate"
+	authNegotiate   = "negotiate"
 )
 
 // authMode is the --auth the flags ask for: NTLM unless told otherwise,
-// because that is what a Windows host accepts out of the box.
+// because that is what a Windows host accepts out of the box. Negotiate is
+// resolved here, once, as PowerShell's is: Kerberos first (see
+// negotiatesKerberos), else NTLM.
 func (f *connFlags) authMode() (string, error) {
 	mode := strings.ToLower(f.auth)
 	switch mode {
@@ -39,10 +44,31 @@ func (f *connFlags) authMode() (string, error) {
 		return authNTLM, nil
 	case authNTLM, authKerberos, authBasic, authCertificate:
 		return mode, nil
-	case "negotiate":
+	case authNegotiate:
+		if f.negotiatesKerberos() {
+			return authKerberos, nil
+		}
 		return authNTLM, nil
 	}
-	return "", &usageError{fmt.Errorf("unknown --auth %q (want ntlm, kerberos, basic or certificate)", f.auth)}
+	return "", &usageError{fmt.Errorf("unknown --auth %q (want ntlm, kerberos, negotiate, basic or certificate)", f.auth)}
+}
+
+// negotiatesKerberos reports whether --auth negotiate takes Kerberos: when
+// there are Kerberos credentials to use, a --keytab or a credential cache
+// (kinit's). It is decided before connecting; unlike Windows, a Kerberos
+// failure does not then fall back to NTLM.
+func (f *connFlags) negotiatesKerberos() bool {
+	if f.keytab != "" {
+		return true
+	}
+	// The process environment, not app.getenv: it is where the Kerberos
+	// library will look for the cache.
+	path := krb.CCachePath()
+	if typ, rest, ok := strings.Cut(path, ":"); ok && !strings.Contains(typ, "/") {
+		path = rest
+	}
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // authenticator builds the credentials for the mode.

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/url"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -20,6 +23,8 @@ type errorFlags struct {
 	jobID     string
 	output    outputFormat
 	skipJob   bool
+	// profileSet: --profile was given, not defaulted.
+	profileSet bool
 }
 
 func (a *app) newErrorCmd() *cobra.Command {
@@ -34,9 +39,11 @@ every CIM_Error the job reports.
 The password comes from $CIMJOB_PASSWORD, --password-file, or a prompt on a
 terminal; never from the command line.`,
 		Example: `  CIMJOB_USER=admin CIMJOB_PASSWORD=... cimjob error --host hv01.corp.example --https --job 5A3C1E2B-...
-  cimjob error --host hv01 --https --profile msps --job 8F0D... -o json`,
+  cimjob error --host hv01 --https --profile msps --job 8F0D... -o json
+  cimjob error --host hv01 --https --job '\\HV01\root\virtualization\v2:Msvm_ConcreteJob.InstanceID="5A3C1E2B-..."'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			f.profileSet = cmd.Flags().Changed("profile")
 			return a.runError(cmd.Context(), &f)
 		},
 	}
@@ -46,7 +53,7 @@ terminal; never from the command line.`,
 	fs.StringVar(&f.namespace, "namespace", "", "WMI namespace of the job class (default: the profile's)")
 	fs.StringVar(&f.class, "class", "", "job class (default: the profile's)")
 	fs.Var(&f.method, "method", "error method: auto, GetError or GetErrorEx")
-	fs.StringVar(&f.jobID, "job", "", "InstanceID of the job")
+	fs.StringVar(&f.jobID, "job", "", `InstanceID of the job, or its WMI object path ([\\server\]namespace:Class.InstanceID="..."), which also gives --namespace and --class`)
 	registerOutput(fs, &f.output, "output format")
 	fs.BoolVar(&f.skipJob, "skip-job", false, "do not read the job's own properties (state, type, times)")
 	return cmd
@@ -57,6 +64,13 @@ func (a *app) runError(ctx context.Context, f *errorFlags) error {
 		return &usageError{errors.New("no job: give --job INSTANCEID")}
 	}
 	if err := checkValue("--job", f.jobID, "give the job's InstanceID"); err != nil {
+		return err
+	}
+	path, err := job.ParsePath(f.jobID)
+	if err != nil {
+		return &usageError{fmt.Errorf("--job: %w", err)}
+	}
+	if err := a.applyPath(f, path); err != nil {
 		return err
 	}
 	// Empty means the profile's own namespace and class.
@@ -83,7 +97,7 @@ func (a *app) runError(ctx context.Context, f *errorFlags) error {
 	ctx, cancel := context.WithTimeout(ctx, f.conn.timeout)
 	defer cancel()
 
-	ref := job.Ref{Profile: profile, InstanceID: f.jobID}
+	ref := job.Ref{Profile: profile, InstanceID: path.InstanceID}
 	res, err := job.GetErrors(ctx, c, ref, job.Options{Method: f.method, SkipJob: f.skipJob})
 	if err != nil {
 		if failed := (&answerError{err}); exitCode(failed) != exitNoAnswer {
@@ -93,7 +107,7 @@ func (a *app) runError(ctx context.Context, f *errorFlags) error {
 			return failed
 		}
 		if ctx.Err() != nil && errors.Is(err, context.DeadlineExceeded) {
-			err = fmt.Errorf("no answer within --timeout %s: %w", f.conn.timeout, err)
+			err = fmt.Errorf("no answer within %s: %w", f.conn.timeout, err)
 		}
 		var werr error
 		if f.output == outputJSON {
@@ -115,4 +129,58 @@ func (a *app) runError(ctx context.Context, f *errorFlags) error {
 		return &answerError{err}
 	}
 	return res.Err()
+}
+
+// applyPath takes the namespace, class and profile from a --job object
+// path. Flags that say otherwise are a usage error, since one of the two
+// is a mistake. The path's server is checked against --host only loosely,
+// with a warning: a host calls itself by its NetBIOS name (HV01) while
+// --host is often its DNS name or an address; with no --host, the server
+// is the host.
+func (a *app) applyPath(f *errorFlags, p job.Path) error {
+	if p.Class == "" {
+		return nil
+	}
+	if f.class != "" && !strings.EqualFold(f.class, p.Class) {
+		return &usageError{fmt.Errorf("--class %s conflicts with the class in --job (%s): drop --class", f.class, p.Class)}
+	}
+	ns := strings.ReplaceAll(f.namespace, `\`, "/")
+	if ns != "" && p.Namespace != "" && !strings.EqualFold(ns, p.Namespace) {
+		return &usageError{fmt.Errorf("--namespace %s conflicts with the namespace in --job (%s): drop --namespace", f.namespace, p.Namespace)}
+	}
+	if p.Namespace == "" {
+		p.Namespace = ns
+	}
+	prof := job.ProfileFor(p.Namespace, p.Class)
+	if prof.Name == "cim" && p.Namespace == "" {
+		return &usageError{fmt.Errorf("--job names class %s without a namespace: give the whole path (root\\...:%s.InstanceID=\"...\"), or --namespace", p.Class, p.Class)}
+	}
+	if f.profileSet && !strings.EqualFold(f.profile, prof.Name) && !(prof.Name == "hyperv" && strings.EqualFold(f.profile, "hyper-v")) {
+		return &usageError{fmt.Errorf("--profile %s conflicts with --job, whose class %s is profile %s's: drop --profile", f.profile, p.Class, prof.Name)}
+	}
+	f.profile, f.namespace, f.class = prof.Name, p.Namespace, p.Class
+	if p.Server == "" {
+		return nil
+	}
+	if strings.TrimSpace(f.conn.host) == "" {
+		f.conn.host = p.Server
+		return nil
+	}
+	if !sameMachine(p.Server, f.conn.host) {
+		fmt.Fprintf(a.stderr, "cimjob: warning: --job names server %s, but --host is %s: asking %s\n", p.Server, f.conn.host, f.conn.host)
+	}
+	return nil
+}
+
+// sameMachine reports whether a path's server and --host can name the
+// same machine: equal, or equal in their first DNS label (HV01 and
+// hv01.corp.example:5986).
+func sameMachine(server, host string) bool {
+	if u, err := url.Parse(host); err == nil && u.Host != "" {
+		host = u.Hostname()
+	} else if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	label := func(s string) string { l, _, _ := strings.Cut(s, "."); return l }
+	return strings.EqualFold(server, host) || net.ParseIP(host) == nil && strings.EqualFold(label(server), label(host))
 }

@@ -42,7 +42,7 @@ type connFlags struct {
 func (f *connFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.host, "host", "", "host to ask, as host, host:port or a full http(s)://host:port/wsman URL (never user:password@)")
 	fs.BoolVar(&f.https, "https", false, "use HTTPS (default port 5986; plain HTTP defaults to 5985)")
-	fs.StringVar(&f.auth, "auth", "", "authentication: ntlm (default; messages sealed over HTTP), kerberos, basic or certificate (default: certificate with --cert-file, else ntlm)")
+	fs.StringVar(&f.auth, "auth", "", "authentication: ntlm (default; messages sealed over HTTP), kerberos, negotiate (kerberos with --keytab or a kinit ticket, else ntlm), basic or certificate (default: certificate with --cert-file, else ntlm)")
 	fs.BoolVar(&f.ntlmNoTimestamp, "ntlm-allow-no-timestamp", false, "ntlm: accept a host (older than Windows Server 2008) whose challenge has no timestamp; this weakens protection against relays, as nothing then protects the handshake")
 	fs.StringVar(&f.user, "user", "", "user name, DOMAIN\\user or user@domain (default $CIMJOB_USER)")
 	fs.StringVar(&f.passwordFile, "password-file", "", "read the password from this file; an empty file is an error (default $CIMJOB_PASSWORD, else a prompt on a terminal)")

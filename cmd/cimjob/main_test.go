@@ -45,6 +45,21 @@ func startSimWith(t *testing.T, opt simulator.Options) (*simulator.Server, strin
 	return sim, hostOf(endpoint)
 }
 
+// startTLSSim starts a simulator over HTTPS on loopback for one test.
+func startTLSSim(t *testing.T, opts simulator.Options) (*simulator.Server, string) {
+	t.Helper()
+	sim, err := simulator.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sim.Close() })
+	endpoint, err := sim.StartTLS("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sim, hostOf(endpoint)
+}
+
 type result struct {
 	stdout, stderr string
 	code           int
@@ -230,6 +245,24 @@ func TestHostileServers(t *testing.T) {
 				t.Errorf("allocated %d MiB for one call", grew>>20)
 			}
 		})
+	}
+}
+
+// TestHostileAttrFlood: the ~4 MB reply of issue 6 (350k attributes on the
+// Envelope, then 65k decoy headers in a prefix declared after them), which
+// kept the CLI busy for 52 s of CPU past --timeout 5s, ends in exit 3 with
+// one line naming the limit it broke. Basic keeps sealing's CPU out of a
+// test of parsing.
+func TestHostileAttrFlood(t *testing.T) {
+	_, host := startSim(t, "hostile.json")
+	r := runCLI(t, demoEnv(), "error", "--host", host, "--auth", "basic", "--allow-unencrypted", "--timeout", "5s", "--retries", "0",
+		"--job", "BAD0BAD0-0000-4000-8000-000000000009")
+	if r.code != exitNoAnswer {
+		t.Fatalf("exit %d, want %d; stderr %q", r.code, exitNoAnswer, r.stderr)
+	}
+	line := strings.TrimSpace(r.stderr)
+	if strings.Contains(line, "\n") || !strings.HasPrefix(line, "cimjob: ") || !strings.Contains(line, "MaxAttributes") {
+		t.Errorf("want one line naming the MaxAttributes limit, got %q", r.stderr)
 	}
 }
 

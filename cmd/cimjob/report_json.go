@@ -48,9 +48,11 @@ type jobReport struct {
 // failure is what went wrong when no answer came: kind is one of
 // "fault", "auth", "transport", "http", "response", "decode", "other".
 type failure struct {
-	Kind    string       `json:"kind"`
-	Message string       `json:"message"`
-	Fault   *faultReport `json:"fault,omitempty"`
+	Kind    string `json:"kind"`
+	Message string `json:"message"`
+	// Hint is what to do, when the cause is recognisable (see hint).
+	Hint  string       `json:"hint,omitempty"`
+	Fault *faultReport `json:"fault,omitempty"`
 }
 
 type faultReport struct {
@@ -120,7 +122,7 @@ func failureReport(endpoint string, ref job.Ref, err error) *report {
 }
 
 func newFailure(err error) *failure {
-	fl := &failure{Kind: failureKind(err), Message: oneLine(err.Error())}
+	fl := &failure{Kind: failureKind(err), Message: oneLine(err.Error()), Hint: hint(err)}
 	var f *wsman.Fault
 	if errors.As(err, &f) {
 		fr := &faultReport{

@@ -9,6 +9,7 @@ import (
 
 	"github.com/cimjob/cimjob/cim"
 	"github.com/cimjob/cimjob/cim/job"
+	"github.com/cimjob/cimjob/internal/termtext"
 	"github.com/cimjob/cimjob/wsman"
 )
 
@@ -46,7 +47,7 @@ func writeText(w io.Writer, endpoint string, res *job.Result) error {
 		p.field(0, "ErrorDescription", j.ErrorDescription)
 		p.field(0, "ErrorSummary", j.ErrorSummaryDescription)
 	}
-	p.field(0, "Method", fmt.Sprintf("%s returned %s", res.Method, enumText(&res.ReturnValue)))
+	p.field(0, "Method", methodText(res))
 	for _, n := range res.Notes {
 		p.field(0, "Note", n)
 	}
@@ -130,6 +131,22 @@ func writeCIMError(p *textWriter, e *cim.Error) {
 	}
 }
 
+// methodText says that the value is what the error method returned, not
+// what the job did: "Completed with No Error" right above the job's
+// errors would otherwise read as "the job had no error".
+func methodText(res *job.Result) string {
+	rv := res.ReturnValue
+	name := rv.Name
+	if name == "" {
+		name = "unlisted"
+	}
+	s := fmt.Sprintf("%s: return value %d (%s)", res.Method, rv.Value, name)
+	if rv.Value == 0 {
+		s += "; the call itself succeeded"
+	}
+	return s
+}
+
 func enumText(e *cim.Enum) string {
 	if e == nil {
 		return ""
@@ -180,8 +197,8 @@ const labelWidth = 20
 
 func (p *textWriter) field(indent int, label, value string) {
 	// Labels can come from the host too (vendor property names).
-	label = strings.ReplaceAll(sanitize(label), "\n", " ")
-	value = strings.TrimSpace(sanitize(value))
+	label = strings.ReplaceAll(termtext.Sanitize(label), "\n", " ")
+	value = strings.TrimSpace(termtext.Sanitize(value))
 	if value == "" {
 		return
 	}
@@ -202,7 +219,7 @@ func (p *textWriter) field(indent int, label, value string) {
 }
 
 func (p *textWriter) line(indent int, s string) {
-	p.printf("%s%s\n", strings.Repeat("  ", indent), sanitize(s))
+	p.printf("%s%s\n", strings.Repeat("  ", indent), termtext.Sanitize(s))
 }
 
 func (p *textWriter) blank() { p.printf("\n") }
@@ -211,21 +228,4 @@ func (p *textWriter) printf(format string, args ...any) {
 	if p.err == nil {
 		_, p.err = fmt.Fprintf(p.w, format, args...)
 	}
-}
-
-// sanitize keeps a hostile host from driving the terminal or disguising
-// text: C0 and C1 control characters other than newline and tab, and the
-// bidirectional overrides and isolates, are replaced, not sent.
-func sanitize(s string) string {
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r == '\n' || r == '\t':
-			return r
-		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
-			return '\uFFFD'
-		case (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) || r == 0x200e || r == 0x200f || r == 0x061c:
-			return '\uFFFD'
-		}
-		return r
-	}, s)
 }

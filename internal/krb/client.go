@@ -2,8 +2,10 @@ package krb
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strings"
 
@@ -83,7 +85,7 @@ func NewClient(ctx context.Context, cfg ClientConfig) (*Client, error) {
 			cl = client.NewWithKeytab(user, realm, kt, conf, settings...)
 		}
 		if err := await(ctx, cl.Login); err != nil {
-			return nil, kdcError("login", err)
+			return nil, kdcError("login", realm, err)
 		}
 	default:
 		cc, err := loadCCache(cfg.CCachePath)
@@ -119,7 +121,7 @@ func (c *Client) serviceTicket(ctx context.Context, spn string) (messages.Ticket
 		return err
 	})
 	if err != nil {
-		return tkt, key, kdcError("service ticket for "+spn, err)
+		return tkt, key, kdcError("service ticket for "+spn, c.cl.Credentials.Domain(), err)
 	}
 	return tkt, key, nil
 }
@@ -198,6 +200,9 @@ func loadCCache(path string) (*credentials.CCache, error) {
 		path = rest
 	}
 	b, err := readBounded(path, maxCredFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, &CredentialsError{Reason: "no credential cache at " + path, Err: err, NoTicket: true}
+	}
 	if err != nil {
 		return nil, &CredentialsError{Reason: "credential cache", Err: err}
 	}

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"github.com/jcmturner/gokrb5/v8/iana/errorcode"
+	"github.com/jcmturner/gokrb5/v8/krberror"
 	"github.com/jcmturner/gokrb5/v8/messages"
 
 	"github.com/cimjob/cimjob/internal/msgenc"
@@ -20,6 +22,11 @@ var ErrAuthenticationFailed = errors.New("krb: authentication failed")
 // ErrClockSkew matches errors caused by clocks too far apart
 // (KRB_AP_ERR_SKEW), from the KDC or from the acceptor.
 var ErrClockSkew = errors.New("krb: clock skew too great")
+
+// ErrNoTicket matches (errors.Is) a *CredentialsError for a client given
+// no password and no keytab whose credential cache does not exist: nobody
+// ran kinit.
+var ErrNoTicket = errors.New("krb: no Kerberos ticket")
 
 // ErrNotEstablished is returned by Seal and Unseal before the handshake
 // ends; it is msgenc.ErrNotEstablished, which the NTLM contexts return too.
@@ -70,9 +77,14 @@ func (e *KerberosError) Is(target error) bool {
 type CredentialsError struct {
 	Reason string
 	Err    error
+	// NoTicket: the credential cache to use does not exist.
+	NoTicket bool
 }
 
 func (e *CredentialsError) Error() string {
+	if e.NoTicket {
+		return "krb: no Kerberos ticket: " + e.Reason
+	}
 	if e.Err != nil {
 		return "krb: credentials: " + e.Reason + ": " + e.Err.Error()
 	}
@@ -80,6 +92,9 @@ func (e *CredentialsError) Error() string {
 }
 
 func (e *CredentialsError) Unwrap() error { return e.Err }
+
+// Is makes ErrNoTicket match a cache that does not exist.
+func (e *CredentialsError) Is(target error) bool { return target == ErrNoTicket && e.NoTicket }
 
 // ConfigError reports a krb5.conf that cannot be found or parsed.
 type ConfigError struct {
@@ -99,9 +114,29 @@ type ExchangeError struct {
 	// (unreachable, timed out, a reply that did not parse) rather than in
 	// building a token locally: the credentials were not judged.
 	KDC bool
+	// Unreachable: no KDC of Realm could be reached at all (gokrb5's
+	// networking root cause), whose text lists every address tried.
+	Unreachable bool
+	Realm       string
 }
 
-func (e *ExchangeError) Error() string { return "krb: " + e.Op + ": " + e.Err.Error() }
+func (e *ExchangeError) Error() string {
+	if e.Unreachable {
+		s := "krb: " + e.Op + ": no KDC of realm " + e.Realm + " could be reached"
+		if first := firstKDCFailure.FindStringSubmatch(e.Err.Error()); first != nil {
+			// The last of its parts is the cause ("connection refused").
+			parts := strings.Split(first[1], ": ")
+			s += " (" + parts[len(parts)-1] + ")"
+		}
+		return s
+	}
+	return "krb: " + e.Op + ": " + e.Err.Error()
+}
+
+// firstKDCFailure finds the first of the per-address failures gokrb5 lists
+// when no KDC answered; only the message's detail depends on it.
+var firstKDCFailure = regexp.MustCompile(`error s[a-z]+ to ([^;)]{1,300})`)
+
 func (e *ExchangeError) Unwrap() error { return e.Err }
 
 // TokenError reports a GSS-API, SPNEGO or Kerberos token that is malformed
@@ -158,7 +193,7 @@ var krbErrorInText = regexp.MustCompile(`KRB Error: \((\d+)\)`)
 var asExchangeBadKey = regexp.MustCompile(`AS_REP is not valid or client password/keytab incorrect`)
 
 // kdcError turns an error from gokrb5's client into a typed error.
-func kdcError(op string, err error) error {
+func kdcError(op, realm string, err error) error {
 	var ke messages.KRBError
 	if errors.As(err, &ke) {
 		return &KerberosError{Op: op, Code: ke.ErrorCode, Text: ke.EText}
@@ -171,5 +206,7 @@ func kdcError(op string, err error) error {
 	if asExchangeBadKey.MatchString(err.Error()) {
 		return &KerberosError{Op: op, Code: errorcode.KDC_ERR_PREAUTH_FAILED, Text: "reply does not decrypt with the client's key"}
 	}
-	return &ExchangeError{Op: op, Err: err, KDC: true}
+	var kerr krberror.Krberror
+	unreachable := errors.As(err, &kerr) && kerr.RootCause == krberror.NetworkingError
+	return &ExchangeError{Op: op, Err: err, KDC: true, Unreachable: unreachable, Realm: realm}
 }

@@ -1,0 +1,79 @@
+package main
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"io"
+	"strings"
+	"syscall"
+
+	"github.com/cimjob/cimjob/cim/job"
+	"github.com/cimjob/cimjob/internal/krb"
+	"github.com/cimjob/cimjob/wsman"
+)
+
+// hint says what to do about err when its cause is recognisable, and ""
+// otherwise. It is the only place that does, as exitCode is for exit
+// codes: run appends it to the error's one line. Causes are recognised by
+// type; text only where the type system carries nothing (a peer's reply).
+func hint(err error) string {
+	var (
+		hostname  x509.HostnameError
+		authority x509.UnknownAuthorityError
+		record    tls.RecordHeaderError
+		te        *wsman.TransportError
+		he        *wsman.HTTPError
+		ex        *krb.ExchangeError
+		nf        *job.NotFoundError
+		ae        *wsman.AuthError
+	)
+	switch {
+	case errors.Is(err, wsman.ErrNoKerberosTicket):
+		return "run kinit, or give --keytab"
+	case errors.As(err, &ex) && ex.Unreachable:
+		return "check the realm's kdc entries in krb5.conf (--krb5-conf) and that a KDC is reachable, or use --auth ntlm"
+	case errors.As(err, &hostname):
+		return "the host's certificate is for other names: give one of them as --host, or as --tls-server-name"
+	case errors.As(err, &authority):
+		return "give the CA that issued the host's certificate with --ca-file"
+	case errors.As(err, &record):
+		return "the port speaks plain HTTP, not HTTPS: drop --https, or use the HTTPS port (5986)"
+	case errors.As(err, &he) && he.StatusCode == 400 && strings.Contains(he.Snippet, "HTTP request to an HTTPS server"),
+		errors.As(err, &te) && strings.HasPrefix(te.URL, "http:") && speaksTLS(te):
+		return "the port speaks HTTPS: add --https"
+	case errors.As(err, &te) && te.Timeout():
+		return "raise --timeout if the host is only slow"
+	case errors.As(err, &te) && te.Op == wsman.OpDial && errors.Is(err, syscall.ECONNREFUSED):
+		return "check --host: WinRM listens on 5985 (HTTP) and 5986 (HTTPS), when enabled (winrm quickconfig)"
+	case errors.Is(err, wsman.ErrBodyTooLarge):
+		return "raise --max-response-bytes if the host is trusted"
+	case errors.As(err, &nf) && len(nf.Elsewhere) > 0:
+		return "use " + refFlags(nf.Ref, nf.Elsewhere[0])
+	case errors.As(err, &ae) && ae.Err == nil && ae.Scheme != "":
+		return "check the user name and password, and that --auth is a scheme the host offers"
+	}
+	return ""
+}
+
+// speaksTLS reports whether a plain-HTTP exchange failed the way it does
+// against a TLS listener: a TLS alert record read as the reply's status
+// line, or the connection dropped or reset after the request.
+func speaksTLS(te *wsman.TransportError) bool {
+	if strings.Contains(te.Err.Error(), `"\x15\x03`) {
+		return true
+	}
+	return (te.Op == wsman.OpReply || te.Op == wsman.OpRead) && (errors.Is(te, syscall.ECONNRESET) || errors.Is(te, io.EOF) || errors.Is(te, io.ErrUnexpectedEOF))
+}
+
+// refFlags are the flags that name found instead of asked.
+func refFlags(asked, found job.Ref) string {
+	var flags []string
+	if found.Profile.Name != asked.Profile.Name {
+		flags = append(flags, "--profile "+found.Profile.Name)
+	}
+	if found.InstanceID != asked.InstanceID {
+		flags = append(flags, "--job "+found.InstanceID)
+	}
+	return strings.Join(flags, " ")
+}
