@@ -39,10 +39,7 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "cimjob-sim:", err)
-		os.Exit(1)
-	}
+	os.Exit(exitCode(run(os.Args[1:], os.Stdout, os.Stderr), os.Stderr))
 }
 
 func run(args []string, stdout, stderr io.Writer) error {
@@ -58,6 +55,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	keytab := fl.String("keytab", "", "accept Kerberos (Negotiate or Kerberos scheme) with the HTTP/host service keys in this keytab, as a domain-joined host does")
 	// Generated jobs and fleets of hosts.
 	ff := addFleetFlags(fl)
+	if done, err := meta(fl, args, stdout, stderr); done {
+		return err
+	}
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
@@ -245,7 +245,14 @@ func printBanner(out io.Writer, s *simulator.Server, opt simulator.Options, url,
 		fmt.Fprintf(out, "CA:    %s (the certificate to trust: cimjob --ca-file %s)\n", l.certOut, l.certOut)
 	}
 	for _, u := range sortedUsers(sc.Users) {
-		fmt.Fprintf(out, "User:  %s (its password is in scenarios/%s)\n", u, scenario)
+		if dir == "" {
+			// The built-in scenarios' users are fixed demo credentials,
+			// published with the fixtures; a --fixtures tree's are the
+			// user's own and stay in their file.
+			fmt.Fprintf(out, "User:  %s  password: %s (the built-in scenario's demo credential)\n", u, sc.Users[u])
+		} else {
+			fmt.Fprintf(out, "User:  %s (its password is in %s)\n", u, filepath.Join(dir, "scenarios", scenario))
+		}
 	}
 	fmt.Fprintf(out, "Auth:\n")
 	for _, m := range authModes(sc, l.tls, len(opt.ClientCAs) > 0, opt.NewAcceptor != nil) {

@@ -2,6 +2,8 @@ package main
 
 import (
 	"github.com/spf13/cobra"
+
+	"github.com/cimjob/cimjob/internal/manpage"
 )
 
 func (a *app) newRootCmd() *cobra.Command {
@@ -18,8 +20,9 @@ bad response).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.CompletionOptions.DisableDefaultCmd = true
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 	root.AddCommand(a.newErrorCmd(), a.newDemoCmd(), a.newVersionCmd())
+	root.AddCommand(manpage.Command(root, a.getenv))
+	registerCompletions(root)
 	return root
 }
