@@ -15,14 +15,18 @@ const (
 	outputJSON outputFormat = "json"
 )
 
+// outputFormats are the values Set accepts, which completion offers.
+var outputFormats = [...]outputFormat{outputText, outputJSON}
+
 func (o *outputFormat) String() string { return string(*o) }
 func (o *outputFormat) Type() string   { return "format" }
 
 func (o *outputFormat) Set(s string) error {
-	switch f := outputFormat(s); f {
-	case outputText, outputJSON:
-		*o = f
-		return nil
+	for _, f := range outputFormats {
+		if s == string(f) {
+			*o = f
+			return nil
+		}
 	}
 	return fmt.Errorf("unknown output format %q (want text or json)", s)
 }
