@@ -11,9 +11,9 @@ import (
 
 // The names of the built-in profiles, as the command line gives them.
 const (
-	nameHyperV = "hyperv"
-	nameMSPS   = "msps"
-	nameCIM    = "cim"
+	NameHyperV = "hyperv"
+	NameMSPS   = "msps"
+	NameCIM    = "cim"
 )
 
 // Profile describes a job class: where it lives, which methods report its
@@ -41,7 +41,7 @@ type Profile struct {
 // instances as CIM-XML strings and Hyper-V's own return values.
 func HyperV() Profile {
 	return Profile{
-		Name:      nameHyperV,
+		Name:      NameHyperV,
 		Namespace: "root/virtualization/v2",
 		Class:     "Msvm_ConcreteJob",
 		Methods:   []Method{MethodGetErrorEx, MethodGetError},
@@ -59,7 +59,7 @@ func HyperV() Profile {
 // CIM_Error object and the DMTF return values.
 func MSPS() Profile {
 	return Profile{
-		Name:        nameMSPS,
+		Name:        NameMSPS,
 		Namespace:   "root/MSPS",
 		Class:       "Msps_ProvisioningJob",
 		Methods:     []Method{MethodGetError},
@@ -73,7 +73,7 @@ func MSPS() Profile {
 // given. Either error shape is accepted.
 func CIM(namespace, class string) Profile {
 	return Profile{
-		Name:        nameCIM,
+		Name:        NameCIM,
 		Namespace:   namespace,
 		Class:       class,
 		Methods:     []Method{MethodGetError},
@@ -84,7 +84,7 @@ func CIM(namespace, class string) Profile {
 
 // ProfileNames lists the names LookupProfile knows.
 func ProfileNames() []string {
-	names := []string{nameHyperV, nameMSPS, nameCIM}
+	names := []string{NameHyperV, NameMSPS, NameCIM}
 	sort.Strings(names)
 	return names
 }
@@ -96,11 +96,11 @@ func ProfileNames() []string {
 func LookupProfile(name, namespace, class string) (Profile, error) {
 	var p Profile
 	switch strings.ToLower(name) {
-	case nameHyperV, "hyper-v", "":
+	case NameHyperV, "hyper-v", "":
 		p = HyperV()
-	case nameMSPS:
+	case NameMSPS:
 		p = MSPS()
-	case nameCIM:
+	case NameCIM:
 		if namespace == "" || class == "" {
 			return Profile{}, fmt.Errorf("profile cim needs both a namespace and a class")
 		}

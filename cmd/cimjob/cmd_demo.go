@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/cimjob/cimjob/cim/job"
 	"github.com/cimjob/cimjob/simulator"
 )
 
@@ -25,13 +26,13 @@ type tourStep struct {
 // errors, a running job, a non-zero return value, the MSPS embedded-object
 // shape, and a job that no longer exists.
 var defaultTour = []tourStep{
-	{"hyperv", "5F1E2D3C-4B5A-4000-8000-000000000001", nil, exitJobFailed},
-	{"hyperv", "5F1E2D3C-4B5A-4000-8000-000000000002", nil, exitJobFailed},
-	{"hyperv", "5F1E2D3C-4B5A-4000-8000-000000000003", nil, exitOK},
-	{"hyperv", "5F1E2D3C-4B5A-4000-8000-000000000005", nil, exitJobFailed},
-	{"msps", "9D8C7B6A-5E4F-4000-8000-000000000002", nil, exitJobFailed},
-	{"hyperv", "5F1E2D3C-4B5A-4000-8000-0000000000FF", nil, exitNoAnswer},
-	{"hyperv", "5F1E2D3C-4B5A-4000-8000-000000000001", []string{"-o", "json"}, exitJobFailed},
+	{job.NameHyperV, "5F1E2D3C-4B5A-4000-8000-000000000001", nil, exitJobFailed},
+	{job.NameHyperV, "5F1E2D3C-4B5A-4000-8000-000000000002", nil, exitJobFailed},
+	{job.NameHyperV, "5F1E2D3C-4B5A-4000-8000-000000000003", nil, exitOK},
+	{job.NameHyperV, "5F1E2D3C-4B5A-4000-8000-000000000005", nil, exitJobFailed},
+	{job.NameMSPS, "9D8C7B6A-5E4F-4000-8000-000000000002", nil, exitJobFailed},
+	{job.NameHyperV, "5F1E2D3C-4B5A-4000-8000-0000000000FF", nil, exitNoAnswer},
+	{job.NameHyperV, "5F1E2D3C-4B5A-4000-8000-000000000001", []string{"-o", "json"}, exitJobFailed},
 }
 
 // demoFlags are the flags of `cimjob demo`.
@@ -109,7 +110,7 @@ func (a *app) runDemo(ctx context.Context, f *demoFlags) error {
 	var wrong []string
 	for _, st := range steps {
 		args := []string{"error", "--host", host, "--job", st.instanceID}
-		if st.profile != "" && st.profile != "hyperv" {
+		if st.profile != "" && st.profile != job.NameHyperV {
 			args = append(args, "--profile", st.profile)
 		}
 		args = append(args, st.extra...)

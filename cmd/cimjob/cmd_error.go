@@ -152,10 +152,10 @@ func (a *app) applyPath(f *errorFlags, p job.Path) error {
 		p.Namespace = ns
 	}
 	prof := job.ProfileFor(p.Namespace, p.Class)
-	if prof.Name == "cim" && p.Namespace == "" {
+	if prof.Name == job.NameCIM && p.Namespace == "" {
 		return &usageError{fmt.Errorf("--job names class %s without a namespace: give the whole path (root\\...:%s.InstanceID=\"...\"), or --namespace", p.Class, p.Class)}
 	}
-	if f.profileSet && !strings.EqualFold(f.profile, prof.Name) && !(prof.Name == "hyperv" && strings.EqualFold(f.profile, "hyper-v")) {
+	if f.profileSet && !strings.EqualFold(f.profile, prof.Name) && !(prof.Name == job.NameHyperV && strings.EqualFold(f.profile, "hyper-v")) {
 		return &usageError{fmt.Errorf("--profile %s conflicts with --job, whose class %s is profile %s's: drop --profile", f.profile, p.Class, prof.Name)}
 	}
 	f.profile, f.namespace, f.class = prof.Name, p.Namespace, p.Class
