@@ -84,7 +84,7 @@ func getErrors(ctx context.Context, c *wsman.Client, ref Ref, opt Options) (*Res
 			return nil, fmt.Errorf("calling %s.%s: %w", ref.Profile.Class, m, err)
 		}
 		res.Method = m
-		if err := decodeOutput(res, out, c.Limits); err != nil {
+		if err := decodeOutput(ctx, res, out, c.Limits); err != nil {
 			return nil, fmt.Errorf("decoding %s output: %w", m, err)
 		}
 		return res, nil
@@ -124,8 +124,11 @@ func MethodMissing(f *wsman.Fault) bool {
 
 // decodeOutput reads ReturnValue and the Error/Errors parameters, in
 // whichever shape they come: CIM-XML text (Hyper-V) or a nested WS-CIM
-// element (embedded object).
-func decodeOutput(res *Result, out *wsman.Output, lim cim.Limits) error {
+// element (embedded object). The CIM-XML strings share one budget, so a
+// reply of many strings costs no more than the limits allow one reply,
+// and ctx is looked at between them, so that decoding stops with the
+// call's deadline.
+func decodeOutput(ctx context.Context, res *Result, out *wsman.Output, lim cim.Limits) error {
 	rv, err := out.ReturnValue()
 	if err != nil {
 		return err
@@ -135,8 +138,12 @@ func decodeOutput(res *Result, out *wsman.Output, lim cim.Limits) error {
 	if len(params) == 0 {
 		params = out.Params("Error")
 	}
+	budget := cim.NewBudget(lim)
 	for _, el := range params {
-		inst, err := decodeErrorParam(el, out.Namespaces(), lim)
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		inst, err := decodeErrorParam(el, out.Namespaces(), lim, budget)
 		if err != nil {
 			return err
 		}
@@ -154,7 +161,7 @@ func decodeOutput(res *Result, out *wsman.Output, lim cim.Limits) error {
 
 // decodeErrorParam returns nil for a NULL or empty parameter. ns holds
 // the reply's namespaces, resolved once for every parameter.
-func decodeErrorParam(el *etree.Element, ns *cim.Namespaces, lim cim.Limits) (*cim.Instance, error) {
+func decodeErrorParam(el *etree.Element, ns *cim.Namespaces, lim cim.Limits, budget *cim.Budget) (*cim.Instance, error) {
 	if ns.IsNil(el) {
 		return nil, nil
 	}
@@ -165,5 +172,5 @@ func decodeErrorParam(el *etree.Element, ns *cim.Namespaces, lim cim.Limits) (*c
 	if text == "" {
 		return nil, nil
 	}
-	return cim.ParseCIMXML([]byte(text), lim)
+	return budget.ParseCIMXML([]byte(text))
 }
