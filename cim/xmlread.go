@@ -108,25 +108,29 @@ func countAttributes(data []byte, b *budget, format string) error {
 		case '!':
 			// Comment, CDATA section or declaration: skip its body,
 			// which may hold '<' and '=' freely.
-			end := []byte(">")
+			// The terminator is looked for after the whole opener, as
+			// encoding/xml does: "<!-->" opens a comment, it does not
+			// close one, and a scan that read it as closed would skip
+			// what the decoder reads as markup.
+			open, end := []byte("<!"), []byte(">")
 			switch {
 			case bytes.HasPrefix(data[i:], []byte("<!--")):
-				end = []byte("-->")
+				open, end = []byte("<!--"), []byte("-->")
 			case bytes.HasPrefix(data[i:], []byte("<![CDATA[")):
-				end = []byte("]]>")
+				open, end = []byte("<![CDATA["), []byte("]]>")
 			}
-			j := bytes.Index(data[i+2:], end)
+			j := bytes.Index(data[i+len(open):], end)
 			if j < 0 {
 				return nil // unterminated: the token pass says so
 			}
-			i += 2 + j
+			i += len(open) + j + len(end) - 1
 			continue
 		case '?':
 			j := bytes.Index(data[i+2:], []byte("?>"))
 			if j < 0 {
 				return nil
 			}
-			i += 2 + j
+			i += 2 + j + 1
 			continue
 		case '/':
 			continue

@@ -58,13 +58,20 @@ func FuzzCheckXML(f *testing.F) {
 	f.Add([]byte(attrFlood(10, 8)))
 	f.Add([]byte(`<r xmlns:p="urn:a"><p:a xmlns:p="urn:b" xmlns="urn:d"><b xmlns=""/><q:c/></p:a></r>`))
 	f.Add([]byte(`<?xml version="1.0"?><r a='x=">y' b="1"><!-- c=d e=f --><![CDATA[<z g="h"/>]]><?pi x="y"?></r>`))
+	f.Add([]byte(`<!--><![CDATA[--><r a="1" b="2" c="3" z="]]>"/>`))
 	lim := Limits{MaxBytes: 64 << 10, MaxDepth: 16, MaxElements: 32, MaxAttributes: 16, MaxTotalAttributes: 64}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		full := lim.WithDefaults()
-		if tokenErr := prescan(context.Background(), data, &budget{lim: full}, FormatXML, charsetReader(data)); tokenErr == nil {
-			if err := countAttributes(data, &budget{lim: full}, FormatXML); err != nil {
-				t.Fatalf("byte count refused what the token pass accepts: %v", err)
-			}
+		tokenErr := prescan(context.Background(), data, &budget{lim: full}, FormatXML, charsetReader(data))
+		byteErr := countAttributes(data, &budget{lim: full}, FormatXML)
+		var le *LimitError
+		switch {
+		case tokenErr == nil && byteErr != nil:
+			t.Fatalf("byte count refused what the token pass accepts: %v", byteErr)
+		case errors.As(tokenErr, &le) && byteErr == nil:
+			// The byte count exists to refuse a flood before the
+			// decoder pays for it; one it lets through is a desync.
+			t.Fatalf("the token pass refused %v, the byte count let it through", tokenErr)
 		}
 		err := CheckXML(data, lim)
 		if err != nil {
@@ -121,5 +128,22 @@ func TestCountAttributesMatchesDecoder(t *testing.T) {
 	}
 	if err := CheckXMLContext(context.Background(), []byte(attrFlood(300, 1)), Limits{}); !errors.Is(err, ErrTooMany) {
 		t.Errorf("a 300-attribute element: %v, want a MaxAttributes refusal", err)
+	}
+}
+
+// TestCountAttributesOpenersDoNotClose: "<!-->" and "<!--->" open a
+// comment for encoding/xml; a byte scan that read them as closed could be
+// steered past a flood (here by a "<![CDATA[" in the real comment and a
+// "]]>" in the flood's last attribute value).
+func TestCountAttributesOpenersDoNotClose(t *testing.T) {
+	lim := DefaultLimits.WithDefaults()
+	for _, opener := range []string{"<!-->", "<!--->"} {
+		flood := attrFlood(2*lim.MaxAttributes, 1)
+		flood = strings.Replace(flood, ">", ` z="]]>">`, 1)
+		data := []byte(opener + "<![CDATA[-->" + flood)
+		var le *LimitError
+		if err := countAttributes(data, &budget{lim: lim}, FormatXML); !errors.As(err, &le) {
+			t.Errorf("%s: countAttributes = %v, want a *LimitError before encoding/xml builds the tag", opener, err)
+		}
 	}
 }
