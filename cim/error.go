@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+
+	"github.com/cimjob/cimjob/internal/termtext"
 )
 
 // Error is a decoded CIM_Error or subclass instance (Msvm_Error,
@@ -136,7 +138,7 @@ func enumProperty(p *Property, m ValueMap) (e *Enum, ok bool) {
 
 // Error returns a one-line summary: the formatted message and its ID.
 func (e *Error) Error() string {
-	msg := strings.Join(strings.Fields(e.FormattedMessage()), " ")
+	msg := termtext.OneLine(e.FormattedMessage())
 	if msg == "" {
 		class := e.Class
 		if class == "" {
