@@ -35,10 +35,11 @@ func TestReviewHostsFileCannotBePlanted(t *testing.T) {
 	}()
 	select {
 	case <-ready:
+		cancel()
+		<-errc
 	case err := <-errc:
 		t.Logf("serveFleet: %v", err)
 	}
-	cancel()
 	if b, err := os.ReadFile(victim); err != nil || string(b) != "mine" {
 		t.Errorf("the file the planted link points to now holds %q (%v), want it left alone", b, err)
 	}
