@@ -14,6 +14,12 @@ import (
 // larger than the transport's cap.
 var ErrBodyTooLarge = errors.New("wsman: response body exceeds the size limit")
 
+// ErrHeadTooLarge is wrapped by the *ResponseError returned when a reply's
+// status line and headers do not end within their bound. That bound is
+// fixed (no WinRM service comes near it), unlike the body's: raising
+// MaxBodySize does not help, so it is not ErrBodyTooLarge.
+var ErrHeadTooLarge = errors.New("wsman: response headers exceed their size limit")
+
 // ErrUnencrypted is wrapped by the error NewHTTPTransport returns when its
 // configuration would send a password in the clear over plain HTTP without
 // AllowUnencrypted.
@@ -192,7 +198,7 @@ func (e *ResponseError) Error() string {
 	if e.Limit > 0 && errors.Is(e.Err, ErrBodyTooLarge) {
 		return prefix + "larger than the size limit of " + ByteSize(e.Limit)
 	}
-	if e.Err != nil && !errors.Is(e.Err, ErrBodyTooLarge) && !errors.Is(e.Err, ErrDTD) {
+	if e.Err != nil && !errors.Is(e.Err, ErrBodyTooLarge) && !errors.Is(e.Err, ErrHeadTooLarge) && !errors.Is(e.Err, ErrDTD) {
 		return prefix + withCause(e.Reason, oneLine(e.Err.Error()))
 	}
 	return prefix + e.Reason

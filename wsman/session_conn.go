@@ -124,7 +124,7 @@ func (c *sessConn) exchange(ctx context.Context, u *url.URL, header http.Header,
 	c.budget.left = maxReplyHead
 	if err := c.readHead(); err != nil {
 		if errors.Is(err, errReplyTooLarge) {
-			return r, &ResponseError{Reason: fmt.Sprintf("reply headers exceed %d bytes", maxReplyHead), Err: ErrBodyTooLarge}
+			return r, &ResponseError{Reason: fmt.Sprintf("reply headers exceed %d bytes", maxReplyHead), Err: ErrHeadTooLarge}
 		}
 		return r, ctxErrOr(ctx, err)
 	}
