@@ -185,3 +185,39 @@ func TestNoFlagTakesASecret(t *testing.T) {
 	}
 	visit((&app{}).newRootCmd())
 }
+
+// TestEmptyPasswordVariableIsUsage: CIMJOB_PASSWORD set but empty (most
+// often expanded from a variable that was never set) is an error in every
+// auth mode, before anything is sent: with Kerberos it used to fall back
+// silently to the credential cache, whose tickets may be someone else's.
+func TestEmptyPasswordVariableIsUsage(t *testing.T) {
+	sim, host := startSim(t, "default.json")
+	passwordFile := filepath.Join(t.TempDir(), "password")
+	if err := os.WriteFile(passwordFile, []byte(demoPassword+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name string
+		args []string // after "error --host HOST --job ID"
+	}{
+		{"ntlm", nil},
+		{"negotiate", []string{"--auth", "negotiate"}},
+		{"basic", []string{"--auth", "basic", "--allow-unencrypted"}},
+		{"kerberos", []string{"--auth", "kerberos"}},
+		{"kerberos with a keytab", []string{"--auth", "kerberos", "--keytab", filepath.Join(t.TempDir(), "no.keytab")}},
+		{"certificate", []string{"--auth", "certificate", "--https", "--cert-file", passwordFile, "--key-file", passwordFile}},
+		{"ntlm with a password file", []string{"--password-file", passwordFile}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			before := sim.Stats().Requests
+			env := map[string]string{envUser: demoUserName, envPassword: ""}
+			r := runCLI(t, env, append([]string{"error", "--host", host, "--job", failedStart}, tt.args...)...)
+			if r.code != exitUsage || !strings.Contains(r.stderr, envPassword+" is set but empty") || strings.Count(r.stderr, "\n") != 1 {
+				t.Errorf("exit %d, stderr %q; want %d and one line saying %s is set but empty", r.code, r.stderr, exitUsage, envPassword)
+			}
+			if got := sim.Stats().Requests - before; got != 0 {
+				t.Errorf("%d requests reached the host", got)
+			}
+		})
+	}
+}
