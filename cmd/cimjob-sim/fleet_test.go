@@ -81,30 +81,7 @@ func TestServeFleetRefusesTLS(t *testing.T) {
 // exit; a --hosts-file-out that exists, as a file or as a link, is refused
 // and left alone.
 func TestHostsFileCannotBePlanted(t *testing.T) {
-	tmp := t.TempDir()
-	t.Setenv("TMPDIR", tmp)
-	victim := filepath.Join(tmp, "victim")
-	planted := filepath.Join(tmp, "planted-hosts.txt")
-	link := filepath.Join(tmp, "cimjob-sim-hosts.txt") // the old fixed name
-	for path, content := range map[string]string{victim: "mine", planted: "http://attacker/wsman\n"} {
-		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := os.Symlink(victim, link); err != nil {
-		t.Fatal(err)
-	}
-	unchanged := func(t *testing.T) {
-		t.Helper()
-		for path, want := range map[string]string{victim: "mine", planted: "http://attacker/wsman\n"} {
-			if b, err := os.ReadFile(path); err != nil || string(b) != want {
-				t.Errorf("%s now holds %q (%v), want %q", path, b, err, want)
-			}
-		}
-		if dest, err := os.Readlink(link); err != nil || dest != victim {
-			t.Errorf("the planted link now points to %q (%v)", dest, err)
-		}
-	}
+	tmp, link, planted, unchanged := plant(t, "cimjob-sim-hosts.txt", "planted-hosts.txt", "http://attacker/wsman\n")
 	for _, tc := range []struct {
 		name, out string // out: --hosts-file-out
 		refused   bool
