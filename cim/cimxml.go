@@ -25,6 +25,23 @@ func ParseCIMXML(data []byte, lim Limits) (*Instance, error) {
 	return parseCIMXML(data, &budget{lim: lim.WithDefaults()})
 }
 
+// Budget is what the CIM-XML strings of one reply may use together. A
+// reply can carry any number of them (GetErrorEx returns one per error);
+// decoded each with ParseCIMXML, every one would get the whole of Limits,
+// and a reply of many strings just under the limits would cost memory
+// and time far beyond what one string may. Parsed through one Budget,
+// they share MaxElements and MaxTotalAttributes. A Budget is not safe
+// for concurrent use.
+type Budget struct{ b budget }
+
+// NewBudget returns a budget of lim; zero fields take DefaultLimits.
+func NewBudget(lim Limits) *Budget { return &Budget{budget{lim: lim.WithDefaults()}} }
+
+// ParseCIMXML is ParseCIMXML charged to b: it fails with ErrTooMany (or
+// a *LimitError) once the strings parsed through b together exceed its
+// limits.
+func (b *Budget) ParseCIMXML(data []byte) (*Instance, error) { return parseCIMXML(data, &b.b) }
+
 // parseCIMXML decodes a document, or an embedded string, within what b
 // has left.
 func parseCIMXML(data []byte, b *budget) (*Instance, error) {

@@ -7,19 +7,6 @@ import (
 	"strings"
 )
 
-// Enum is an enumerated (ValueMap) value: the raw number as sent and its
-// name. Values outside the listed entries take the name of the range that
-// holds them ("DMTF Reserved", "Vendor Specific", ...).
-type Enum struct {
-	Value uint64 `json:"value"`
-	Name  string `json:"name"`
-	// Range is set when Name comes from a range ("x..y" or "..") rather than
-	// an entry of its own.
-	Range bool `json:"range,omitempty"`
-	// Description is the per-value text from the schema, where it has one.
-	Description string `json:"description,omitempty"`
-}
-
 // Error is a decoded CIM_Error or subclass instance (Msvm_Error,
 // MSFT_WmiError). NULL enumerations are nil; NULL strings are "".
 // It implements error.
@@ -55,7 +42,7 @@ const FormatCIMError = "CIM_Error"
 //
 // Property names are matched without regard to case, as CIM names are;
 // enumerations are read as decimal text and named with the CIM_Error value
-// maps (ValueMapOf("CIM_Error.<Property>")); every property CIM_Error does
+// maps (CIMErrorErrorType, CIMErrorPerceivedSeverity, ...); every property CIM_Error does
 // not define is kept, in order, in Extra. An enumeration that is NULL or
 // empty (blank text) is nil. One that is not a single unsigned decimal
 // number ("-1", "abc", two values) is nil too, and its property goes to
@@ -80,13 +67,13 @@ func NewError(inst *Instance) (*Error, error) {
 		case "messagearguments":
 			e.MessageArguments = texts(p)
 		case "errortype":
-			e.ErrorType, ok = enumProperty(p, "CIM_Error.ErrorType")
+			e.ErrorType, ok = enumProperty(p, CIMErrorErrorType)
 		case "othererrortype":
 			e.OtherErrorType = scalarText(p)
 		case "perceivedseverity":
-			e.PerceivedSeverity, ok = enumProperty(p, "CIM_Error.PerceivedSeverity")
+			e.PerceivedSeverity, ok = enumProperty(p, CIMErrorPerceivedSeverity)
 		case "probablecause":
-			e.ProbableCause, ok = enumProperty(p, "CIM_Error.ProbableCause")
+			e.ProbableCause, ok = enumProperty(p, CIMErrorProbableCause)
 		case "probablecausedescription":
 			e.ProbableCauseDescription = scalarText(p)
 		case "recommendedactions":
@@ -94,11 +81,11 @@ func NewError(inst *Instance) (*Error, error) {
 		case "errorsource":
 			e.ErrorSource = scalarText(p)
 		case "errorsourceformat":
-			e.ErrorSourceFormat, ok = enumProperty(p, "CIM_Error.ErrorSourceFormat")
+			e.ErrorSourceFormat, ok = enumProperty(p, CIMErrorErrorSourceFormat)
 		case "othererrorsourceformat":
 			e.OtherErrorSourceFormat = scalarText(p)
 		case "cimstatuscode":
-			e.CIMStatusCode, ok = enumProperty(p, "CIM_Error.CIMStatusCode")
+			e.CIMStatusCode, ok = enumProperty(p, CIMErrorCIMStatusCode)
 		case "cimstatuscodedescription":
 			e.CIMStatusCodeDescription = scalarText(p)
 		default:
@@ -128,7 +115,7 @@ func texts(p *Property) []string {
 // enumProperty reads a numeric property and names it with the value map.
 // NULL and blank text give nil; ok is false when the value is there but is
 // not one unsigned decimal number, so that the caller can keep it raw.
-func enumProperty(p *Property, key string) (e *Enum, ok bool) {
+func enumProperty(p *Property, m ValueMap) (e *Enum, ok bool) {
 	if p.Null || len(p.Values) == 0 || (len(p.Values) == 1 && p.Values[0].Null) {
 		return nil, true
 	}
@@ -143,10 +130,7 @@ func enumProperty(p *Property, key string) (e *Enum, ok bool) {
 	if err != nil {
 		return nil, false
 	}
-	v := Enum{Value: n}
-	if m, found := ValueMapOf(key); found {
-		v = m.Lookup(n)
-	}
+	v := m.Lookup(n)
 	return &v, true
 }
 

@@ -87,14 +87,15 @@ func ExampleParseWSCIMBytes() {
 	// OwningEntity array: false null: true
 }
 
-func ExampleValueMapOf() {
-	m, _ := cim.ValueMapOf("Msvm_ConcreteJob.GetErrorEx.ReturnValue")
+// ExampleValueMap_Lookup names numbers with a generated value map: an
+// entry, a number only a range names, and one nothing names, which keeps
+// its number.
+func ExampleValueMap_Lookup() {
 	for _, v := range []uint64{0, 32769, 4096} {
-		e := m.Lookup(v)
+		e := cim.MsvmConcreteJobGetErrorExReturnValue.Lookup(v)
 		fmt.Println(e.String())
 	}
-	js, _ := cim.ValueMapOf("CIM_ConcreteJob.JobState")
-	e := js.Lookup(40000)
+	e := cim.CIMConcreteJobJobState.Lookup(40000)
 	fmt.Println(e.String())
 	// Output:
 	// Completed with No Error (0)

@@ -11,8 +11,9 @@ type Limits struct {
 	// of one array.
 	MaxProperties int
 	// MaxElements bounds the elements of a whole document, counting those
-	// of the CIM-XML strings embedded in it: depth alone does not bound
-	// the memory a parsed tree takes.
+	// of the CIM-XML strings embedded in it (and the strings of one reply
+	// parsed through one Budget count together): depth alone does not
+	// bound the memory a parsed tree takes.
 	MaxElements int
 	// MaxAttributes bounds the attributes (namespace declarations
 	// included) of one element, and MaxTotalAttributes those of a whole

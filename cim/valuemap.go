@@ -7,12 +7,47 @@ import (
 
 //go:generate go run ./internal/valuemapgen -ref internal/valuemapgen/schema -out valuemaps_gen.go
 
-// ValueMap is one DSP0004 ValueMap/Values pair: the names of the numbers an
-// enumerated property or method return value may take, with the ranges
-// ("x..y", "x..") and the catch-all ("..") that name everything else. The
-// maps are generated from the DMTF and Microsoft schema data in
-// internal/valuemapgen/schema; a ValueMap cannot be changed once made.
-type ValueMap struct {
+// Enum is an enumerated (ValueMap) value: the raw number as sent and its
+// name. Values outside the listed entries take the name of the range that
+// holds them ("DMTF Reserved", "Vendor Specific", ...).
+type Enum struct {
+	Value uint64 `json:"value"`
+	Name  string `json:"name"`
+	// Range is set when Name comes from a range ("x..y" or "..") rather than
+	// an entry of its own.
+	Range bool `json:"range,omitempty"`
+	// Description is the per-value text from the schema, where it has one.
+	Description string `json:"description,omitempty"`
+}
+
+// String gives "Major (5)", "DMTF Reserved (40)", or "unlisted (77)" for a
+// value no entry or range names.
+func (e *Enum) String() string {
+	if e == nil {
+		return "NULL"
+	}
+	name := e.Name
+	if name == "" {
+		name = "unlisted"
+	}
+	return fmt.Sprintf("%s (%d)", name, e.Value)
+}
+
+// ValueMap names one DSP0004 ValueMap/Values pair: the names of the numbers
+// an enumerated property or method return value may take, with the ranges
+// ("x..y", "x..") and the catch-all ("..") that name everything else.
+//
+// Each map is a generated constant named after its key, such as
+// CIMErrorPerceivedSeverity ("CIM_Error.PerceivedSeverity") or
+// MsvmConcreteJobGetErrorExReturnValue
+// ("Msvm_ConcreteJob.GetErrorEx.ReturnValue"), so that a misspelled map does
+// not compile. The data comes from the DMTF and Microsoft schema files in
+// internal/valuemapgen/schema and cannot be changed. The zero ValueMap is
+// no map: it names nothing, and Lookup keeps the bare number.
+type ValueMap uint16
+
+// valueMapData is the generated content of one ValueMap.
+type valueMapData struct {
 	key     string
 	source  string
 	entries []valueMapEntry // sorted by value
@@ -32,70 +67,83 @@ type valueMapRange struct {
 	name     string
 }
 
-// Key is the map's registry key, "Class.Property" or
-// "Class.Method.ReturnValue".
-func (m *ValueMap) Key() string { return m.key }
+// data is the map's content; nil for the zero ValueMap or a number that
+// is no generated map.
+func (m ValueMap) data() *valueMapData {
+	if m == 0 || int(m) > len(valueMapTable) {
+		return nil
+	}
+	return &valueMapTable[m-1]
+}
+
+// Key is the map's schema name, "Class.Property" or
+// "Class.Method.ReturnValue"; "" for no map.
+func (m ValueMap) Key() string {
+	if d := m.data(); d != nil {
+		return d.key
+	}
+	return ""
+}
+
+// String is the key, or "no value map".
+func (m ValueMap) String() string {
+	if d := m.data(); d != nil {
+		return d.key
+	}
+	return "no value map"
+}
 
 // Source names the schema the map was generated from.
-func (m *ValueMap) Source() string { return m.source }
+func (m ValueMap) Source() string {
+	if d := m.data(); d != nil {
+		return d.source
+	}
+	return ""
+}
 
 // Lookup names v: its own entry first, then the first explicit range that
-// holds it, then the ".." catch-all. A value none of them covers comes back
-// with an empty Name, its number kept.
-func (m *ValueMap) Lookup(v uint64) Enum {
-	i := sort.Search(len(m.entries), func(i int) bool { return m.entries[i].value >= v })
-	if i < len(m.entries) && m.entries[i].value == v {
-		e := m.entries[i]
+// holds it ("DMTF Reserved", "Vendor Specific", ...), then the ".."
+// catch-all. It never fails: a value none of them covers, or any value
+// with no map, comes back with an empty Name and its number kept.
+func (m ValueMap) Lookup(v uint64) Enum {
+	d := m.data()
+	if d == nil {
+		return Enum{Value: v}
+	}
+	i := sort.Search(len(d.entries), func(i int) bool { return d.entries[i].value >= v })
+	if i < len(d.entries) && d.entries[i].value == v {
+		e := d.entries[i]
 		return Enum{Value: v, Name: e.name, Description: e.description}
 	}
-	for _, r := range m.ranges {
+	for _, r := range d.ranges {
 		if v >= r.from && v <= r.to {
 			return Enum{Value: v, Name: r.name, Range: true}
 		}
 	}
-	if m.other != "" {
-		return Enum{Value: v, Name: m.other, Range: true}
+	if d.other != "" {
+		return Enum{Value: v, Name: d.other, Range: true}
 	}
 	return Enum{Value: v}
 }
 
 // Entries returns the values the map lists by name, in numeric order.
-func (m *ValueMap) Entries() []Enum {
-	out := make([]Enum, len(m.entries))
-	for i, e := range m.entries {
+func (m ValueMap) Entries() []Enum {
+	d := m.data()
+	if d == nil {
+		return nil
+	}
+	out := make([]Enum, len(d.entries))
+	for i, e := range d.entries {
 		out[i] = Enum{Value: e.value, Name: e.name, Description: e.description}
 	}
 	return out
 }
 
-// ValueMapOf returns the generated value map with the given key, such as
-// "CIM_Error.PerceivedSeverity" or "Msvm_ConcreteJob.GetErrorEx.ReturnValue".
-func ValueMapOf(key string) (*ValueMap, bool) {
-	i := sort.Search(len(valueMapTable), func(i int) bool { return valueMapTable[i].key >= key })
-	if i < len(valueMapTable) && valueMapTable[i].key == key {
-		return &valueMapTable[i], true
+// ValueMaps lists every generated map, sorted by key.
+func ValueMaps() []ValueMap {
+	out := make([]ValueMap, len(valueMapTable))
+	for i := range out {
+		out[i] = ValueMap(i + 1)
 	}
-	return nil, false
-}
-
-// ValueMapKeys lists the keys ValueMapOf knows, sorted.
-func ValueMapKeys() []string {
-	keys := make([]string, len(valueMapTable))
-	for i := range valueMapTable {
-		keys[i] = valueMapTable[i].key
-	}
-	return keys
-}
-
-// String gives "Major (5)", "DMTF Reserved (40)", or "unlisted (77)" for a
-// value no entry or range names.
-func (e *Enum) String() string {
-	if e == nil {
-		return "NULL"
-	}
-	name := e.Name
-	if name == "" {
-		name = "unlisted"
-	}
-	return fmt.Sprintf("%s (%d)", name, e.Value)
+	return out
 }

@@ -2,6 +2,7 @@ package job
 
 import (
 	"bytes"
+	"context"
 	"encoding/xml"
 	"io"
 	"io/fs"
@@ -36,7 +37,7 @@ func BenchmarkDecodeGetErrorEx(b *testing.B) {
 			b.Fatal(err)
 		}
 		res.Errors = res.Errors[:0]
-		if err := decodeOutput(res, &wsman.Output{Element: resp.Body}, cim.Limits{}); err != nil {
+		if err := decodeOutput(context.Background(), res, &wsman.Output{Element: resp.Body}, cim.Limits{}); err != nil {
 			b.Fatal(err)
 		}
 		if len(res.Errors) != 3 {

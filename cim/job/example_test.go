@@ -3,6 +3,7 @@ package job_test
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"log"
 
@@ -57,6 +58,79 @@ func ExampleGetErrors() {
 	// Major (5): Storage Capacity Problem (50) (MessageID 15050)
 	// Degraded/Warning (3): Other (1) (MessageID 18352)
 	// first: 'db-02' failed to export. (Virtual machine ID 9B1E6C0A-3F52-4C8D-A1B7-2D4E6F8A0C13)
+}
+
+// ExampleLookupProfile picks a profile by its command-line name; "cim"
+// needs the namespace and class of the job.
+func ExampleLookupProfile() {
+	p, err := job.LookupProfile("cim", `root\StandardCimv2`, "MSFT_StorageJob")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(p.Name, p.Namespace, p.Class, p.Methods)
+	fmt.Println(p.ResourceURI())
+	hv := job.HyperV()
+	fmt.Println(hv.Name, hv.Methods, hv.JobStateMap)
+	// Output:
+	// cim root/StandardCimv2 MSFT_StorageJob [GetError]
+	// http://schemas.microsoft.com/wbem/wsman/1/wmi/root/StandardCimv2/MSFT_StorageJob
+	// hyperv [GetErrorEx GetError] Msvm_ConcreteJob.JobState
+}
+
+// ExampleMethod_Set reads --method once, with the standard flag package
+// (pflag takes the same value); the parsed Method goes into Options.
+func ExampleMethod_Set() {
+	fs := flag.NewFlagSet("cimjob", flag.ContinueOnError)
+	var m job.Method
+	fs.Var(&m, "method", "error method: auto, GetError or GetErrorEx")
+	if err := fs.Parse([]string{"--method", "geterrorex"}); err != nil {
+		log.Fatal(err)
+	}
+	opt := job.Options{Method: m}
+	fmt.Println(opt.Method)
+
+	_, err := job.ParseMethod("KillJob")
+	fmt.Println(err)
+	// Output:
+	// GetErrorEx
+	// job: unknown method "KillJob" (want auto, GetError or GetErrorEx)
+}
+
+// ExampleFailedError shows what a caller does with a failed job: errors.As
+// finds the *job.FailedError, and each *cim.Error inside it.
+func ExampleFailedError() {
+	inst, err := cim.ParseCIMXML([]byte(`<INSTANCE CLASSNAME="Msvm_Error">`+
+		`<PROPERTY NAME="Message" TYPE="string"><VALUE>'vm01' failed to start.</VALUE></PROPERTY>`+
+		`<PROPERTY NAME="MessageID" TYPE="string"><VALUE>12010</VALUE></PROPERTY>`+
+		`</INSTANCE>`), cim.Limits{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	ce, err := cim.NewError(inst)
+	if err != nil {
+		log.Fatal(err)
+	}
+	res := &job.Result{
+		Ref:         job.Ref{Profile: job.HyperV(), InstanceID: "J1"},
+		Method:      job.MethodGetErrorEx,
+		ReturnValue: cim.MsvmConcreteJobGetErrorExReturnValue.Lookup(0),
+		Errors:      []*cim.Error{ce},
+	}
+
+	err = res.Err()
+	var failed *job.FailedError
+	if errors.As(err, &failed) {
+		fmt.Println("failed:", failed.Result.Ref.InstanceID, failed.Result.Method, failed.Result.ReturnValue.String())
+	}
+	var first *cim.Error
+	if errors.As(err, &first) {
+		fmt.Println("first error:", first.MessageID)
+	}
+	fmt.Println(err)
+	// Output:
+	// failed: J1 GetErrorEx Completed with No Error (0)
+	// first error: 12010
+	// job J1 reported 1 error: 'vm01' failed to start. (MessageID 12010)
 }
 
 // ParsePath reads a job as PowerShell shows it: a WMI object path gives the

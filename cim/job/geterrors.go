@@ -13,9 +13,9 @@ import (
 
 // Options shape GetErrors.
 type Options struct {
-	// Method picks the error method: "" or "auto" for the profile's
-	// preference (with fallback), or a method name to call only that one.
-	Method string
+	// Method picks the error method: MethodAuto (the zero value) for the
+	// profile's preference, with fallback, or one method to call only it.
+	Method Method
 	// SkipJob leaves out the WS-Transfer Get of the job's own properties.
 	SkipJob bool
 }
@@ -47,10 +47,10 @@ func getErrors(ctx context.Context, c *wsman.Client, ref Ref, opt Options) (*Res
 	if ref.InstanceID == "" {
 		return nil, errors.New("job: no InstanceID given")
 	}
-	methods, err := methodsFor(ref.Profile, opt.Method)
-	if err != nil {
-		return nil, err
+	if !opt.Method.valid() {
+		return nil, fmt.Errorf("job: unknown method %v", opt.Method)
 	}
+	methods := methodsFor(ref.Profile, opt.Method)
 	uri := ref.Profile.ResourceURI()
 	sel := []wsman.Selector{{Name: "InstanceID", Value: ref.InstanceID}}
 	res := &Result{Ref: ref}
@@ -63,12 +63,14 @@ func getErrors(ctx context.Context, c *wsman.Client, ref Ref, opt Options) (*Res
 		if err != nil {
 			return nil, fmt.Errorf("reading job %s: %w", ref.InstanceID, err)
 		}
-		res.Job = newJob(ref.Profile, inst)
+		res.Job = newProperties(ref.Profile, inst)
 	}
 
 	for i, m := range methods {
-		r := wsman.NewInvoke(uri, m, sel, nil)
-		r.Idempotent = readOnly(m)
+		r := wsman.NewInvoke(uri, m.String(), sel, nil)
+		// GetError and GetErrorEx only read the job: a call that may have
+		// reached the host can be sent again.
+		r.Idempotent = true
 		out, err := c.InvokeRequest(ctx, r)
 		var f *wsman.Fault
 		if err != nil && i+1 < len(methods) && errors.As(err, &f) && MethodMissing(f) {
@@ -82,7 +84,7 @@ func getErrors(ctx context.Context, c *wsman.Client, ref Ref, opt Options) (*Res
 			return nil, fmt.Errorf("calling %s.%s: %w", ref.Profile.Class, m, err)
 		}
 		res.Method = m
-		if err := decodeOutput(res, out, c.Limits); err != nil {
+		if err := decodeOutput(ctx, res, out, c.Limits); err != nil {
 			return nil, fmt.Errorf("decoding %s output: %w", m, err)
 		}
 		return res, nil
@@ -91,40 +93,14 @@ func getErrors(ctx context.Context, c *wsman.Client, ref Ref, opt Options) (*Res
 	return nil, errors.New("job: no error method to call")
 }
 
-func methodsFor(p Profile, method string) ([]string, error) {
-	m, err := ParseMethod(method)
-	if err != nil {
-		return nil, err
-	}
-	if m != "" {
-		return []string{m}, nil
+func methodsFor(p Profile, m Method) []Method {
+	if m != MethodAuto {
+		return []Method{m}
 	}
 	if len(p.Methods) == 0 {
-		return []string{MethodGetError}, nil
+		return []Method{MethodGetError}
 	}
-	return p.Methods, nil
-}
-
-// ParseMethod reads Options.Method: "" or "auto" (in any case) gives "",
-// the profile's own preference; a method name in any case gives its
-// canonical spelling. Anything else is an error.
-func ParseMethod(method string) (string, error) {
-	if method == "" || strings.EqualFold(method, "auto") {
-		return "", nil
-	}
-	for _, m := range []string{MethodGetError, MethodGetErrorEx} {
-		if strings.EqualFold(method, m) {
-			return m, nil
-		}
-	}
-	return "", fmt.Errorf("job: unknown method %q (want auto, GetError or GetErrorEx)", method)
-}
-
-// readOnly reports whether method only reads the job (GetError,
-// GetErrorEx), so that a call to it may be sent again after it may have
-// reached the host; a profile's other methods are sent once.
-func readOnly(method string) bool {
-	return strings.EqualFold(method, MethodGetError) || strings.EqualFold(method, MethodGetErrorEx)
+	return p.Methods
 }
 
 // MethodMissing reports whether a fault says the class has no such method,
@@ -148,19 +124,26 @@ func MethodMissing(f *wsman.Fault) bool {
 
 // decodeOutput reads ReturnValue and the Error/Errors parameters, in
 // whichever shape they come: CIM-XML text (Hyper-V) or a nested WS-CIM
-// element (embedded object).
-func decodeOutput(res *Result, out *wsman.Output, lim cim.Limits) error {
+// element (embedded object). The CIM-XML strings share one budget, so a
+// reply of many strings costs no more than the limits allow one reply,
+// and ctx is looked at between them, so that decoding stops with the
+// call's deadline.
+func decodeOutput(ctx context.Context, res *Result, out *wsman.Output, lim cim.Limits) error {
 	rv, err := out.ReturnValue()
 	if err != nil {
 		return err
 	}
-	res.ReturnValue = lookup(res.Ref.Profile.ReturnMaps[res.Method], uint64(rv))
+	res.ReturnValue = res.Ref.Profile.ReturnMaps[res.Method].Lookup(uint64(rv))
 	params := out.Params("Errors")
 	if len(params) == 0 {
 		params = out.Params("Error")
 	}
+	budget := cim.NewBudget(lim)
 	for _, el := range params {
-		inst, err := decodeErrorParam(el, out.Namespaces(), lim)
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		inst, err := decodeErrorParam(el, out.Namespaces(), lim, budget)
 		if err != nil {
 			return err
 		}
@@ -178,7 +161,7 @@ func decodeOutput(res *Result, out *wsman.Output, lim cim.Limits) error {
 
 // decodeErrorParam returns nil for a NULL or empty parameter. ns holds
 // the reply's namespaces, resolved once for every parameter.
-func decodeErrorParam(el *etree.Element, ns *cim.Namespaces, lim cim.Limits) (*cim.Instance, error) {
+func decodeErrorParam(el *etree.Element, ns *cim.Namespaces, lim cim.Limits, budget *cim.Budget) (*cim.Instance, error) {
 	if ns.IsNil(el) {
 		return nil, nil
 	}
@@ -189,12 +172,5 @@ func decodeErrorParam(el *etree.Element, ns *cim.Namespaces, lim cim.Limits) (*c
 	if text == "" {
 		return nil, nil
 	}
-	return cim.ParseCIMXML([]byte(text), lim)
-}
-
-func lookup(mapKey string, v uint64) cim.Enum {
-	if m, ok := cim.ValueMapOf(mapKey); ok {
-		return m.Lookup(v)
-	}
-	return cim.Enum{Value: v}
+	return budget.ParseCIMXML([]byte(text))
 }

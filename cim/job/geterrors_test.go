@@ -71,9 +71,9 @@ func TestGetErrorsHyperVGetErrorEx(t *testing.T) {
 	if res.Succeeded() {
 		t.Error("a job with errors succeeded")
 	}
-	var je *JobError
+	var je *FailedError
 	if err := res.Err(); !errors.As(err, &je) {
-		t.Fatalf("Err() = %v, want *JobError", err)
+		t.Fatalf("Err() = %v, want *FailedError", err)
 	}
 	var ce *cim.Error
 	if !errors.As(res.Err(), &ce) || ce.MessageID != "32788" {
@@ -105,7 +105,7 @@ func TestGetErrorsExplicitMethodDoesNotFallBack(t *testing.T) {
 	fault := `<s:Fault xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing"><s:Code><s:Value>s:Sender</s:Value>` +
 		`<s:Subcode><s:Value>a:ActionNotSupported</s:Value></s:Subcode></s:Code><s:Reason><s:Text>no</s:Text></s:Reason></s:Fault>`
 	h := &fakeHost{replies: map[string]string{"GetErrorEx": fault}}
-	_, err := GetErrors(context.Background(), newTestClient(h), Ref{Profile: HyperV(), InstanceID: "J1"}, Options{Method: "GetErrorEx", SkipJob: true})
+	_, err := GetErrors(context.Background(), newTestClient(h), Ref{Profile: HyperV(), InstanceID: "J1"}, Options{Method: MethodGetErrorEx, SkipJob: true})
 	var f *wsman.Fault
 	if !errors.As(err, &f) {
 		t.Fatalf("err = %v, want *wsman.Fault", err)
@@ -189,14 +189,41 @@ func TestLookupProfile(t *testing.T) {
 }
 
 func TestParseMethod(t *testing.T) {
-	for in, want := range map[string]string{"": "", "auto": "", "AUTO": "", "geterror": "GetError", "GetErrorEx": "GetErrorEx", "GETERROREX": "GetErrorEx"} {
+	for in, want := range map[string]Method{"": MethodAuto, "auto": MethodAuto, "AUTO": MethodAuto, "geterror": MethodGetError, "GetErrorEx": MethodGetErrorEx, "GETERROREX": MethodGetErrorEx} {
 		if got, err := ParseMethod(in); err != nil || got != want {
-			t.Errorf("ParseMethod(%q) = %q, %v; want %q", in, got, err, want)
+			t.Errorf("ParseMethod(%q) = %v, %v; want %v", in, got, err, want)
+		}
+		// Set is the flag's way in: the same parse, no second one later.
+		m := Method(99)
+		if err := m.Set(in); err != nil || m != want {
+			t.Errorf("Set(%q) = %v, %v; want %v", in, m, err, want)
 		}
 	}
-	for _, bad := range []string{"GetErrors", "KillJob", " auto"} {
+	for _, bad := range []string{"GetErrors", "KillJob", " auto", "Method(1)"} {
 		if _, err := ParseMethod(bad); err == nil {
 			t.Errorf("ParseMethod(%q) accepted", bad)
 		}
+		m := MethodGetError
+		if err := m.Set(bad); err == nil || m != MethodGetError {
+			t.Errorf("Set(%q) = %v, %v; want an error and no change", bad, m, err)
+		}
+	}
+	for _, m := range []Method{MethodAuto, MethodGetError, MethodGetErrorEx} {
+		if back, err := ParseMethod(m.String()); err != nil || back != m {
+			t.Errorf("ParseMethod(%v.String()) = %v, %v", m, back, err)
+		}
+	}
+}
+
+// TestGetErrorsUnknownMethod checks that a Method outside the constants is
+// refused before anything is sent, not called by a made-up name.
+func TestGetErrorsUnknownMethod(t *testing.T) {
+	h := &fakeHost{replies: map[string]string{}}
+	_, err := GetErrors(context.Background(), newTestClient(h), Ref{Profile: HyperV(), InstanceID: "J1"}, Options{Method: Method(7), SkipJob: true})
+	if err == nil || !strings.Contains(err.Error(), "unknown method") {
+		t.Fatalf("err = %v, want unknown method", err)
+	}
+	if len(h.calls) != 0 {
+		t.Errorf("calls = %q, want none", h.calls)
 	}
 }

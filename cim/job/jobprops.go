@@ -7,17 +7,17 @@ import (
 	"github.com/cimjob/cimjob/cim"
 )
 
-// newJob picks the properties worth showing out of a job instance. A value
+// newProperties picks the properties worth showing out of a job instance. A value
 // that does not parse is left out rather than failing the whole answer: the
 // job's own properties are context, the errors are the point.
-func newJob(p Profile, inst *cim.Instance) *Job {
-	j := &Job{Instance: inst}
+func newProperties(p Profile, inst *cim.Instance) *Properties {
+	j := &Properties{Instance: inst}
 	j.ElementName = str(inst, "ElementName")
 	j.ErrorDescription = str(inst, "ErrorDescription")
 	j.ErrorSummaryDescription = str(inst, "ErrorSummaryDescription")
 	j.JobStatus = str(inst, "JobStatus")
 	j.JobState = enum(inst, "JobState", p.JobStateMap)
-	if p.JobTypeMap != "" {
+	if p.JobTypeMap != 0 {
 		j.JobType = enum(inst, "JobType", p.JobTypeMap)
 	}
 	j.PercentComplete = num(inst, "PercentComplete")
@@ -26,17 +26,12 @@ func newJob(p Profile, inst *cim.Instance) *Job {
 	j.ElapsedTime = datetime(inst, "ElapsedTime")
 	j.TimeOfLastStateChange = datetime(inst, "TimeOfLastStateChange")
 	if prop := inst.Property("OperationalStatus"); prop != nil && !prop.Null {
-		m, _ := cim.ValueMapOf("CIM_ManagedSystemElement.OperationalStatus")
 		for _, v := range prop.Values {
 			n, err := strconv.ParseUint(strings.TrimSpace(v.Text), 10, 64)
 			if v.Null || err != nil {
 				continue
 			}
-			if m != nil {
-				j.OperationalStatus = append(j.OperationalStatus, m.Lookup(n))
-			} else {
-				j.OperationalStatus = append(j.OperationalStatus, cim.Enum{Value: n})
-			}
+			j.OperationalStatus = append(j.OperationalStatus, cim.CIMManagedSystemElementOperationalStatus.Lookup(n))
 		}
 	}
 	return j
@@ -63,12 +58,12 @@ func num(inst *cim.Instance, name string) *uint64 {
 	return &n
 }
 
-func enum(inst *cim.Instance, name, mapKey string) *cim.Enum {
+func enum(inst *cim.Instance, name string, m cim.ValueMap) *cim.Enum {
 	n := num(inst, name)
 	if n == nil {
 		return nil
 	}
-	e := lookup(mapKey, *n)
+	e := m.Lookup(*n)
 	return &e
 }
 

@@ -41,7 +41,7 @@ func TestNotFoundSaysWhereElse(t *testing.T) {
 			var nf *job.NotFoundError
 			switch {
 			case tt.wantFound:
-				if err != nil && !errors.As(err, new(*job.JobError)) {
+				if err != nil && !errors.As(err, new(*job.FailedError)) {
 					t.Fatalf("err = %v", err)
 				}
 				if res.Ref.InstanceID != hvJob || len(res.Notes) == 0 {

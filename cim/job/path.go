@@ -182,5 +182,5 @@ func ProfileFor(namespace, class string) Profile {
 	case strings.EqualFold(class, msps.Class) && (namespace == "" || strings.EqualFold(namespace, msps.Namespace)):
 		return msps
 	}
-	return ConcreteJob(namespace, class)
+	return CIM(namespace, class)
 }

@@ -5,13 +5,15 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/cimjob/cimjob/cim"
 	"github.com/cimjob/cimjob/wsman"
 )
 
-// Method names of the error-reporting methods.
+// The names of the built-in profiles, as the command line gives them.
 const (
-	MethodGetError   = "GetError"
-	MethodGetErrorEx = "GetErrorEx"
+	NameHyperV = "hyperv"
+	NameMSPS   = "msps"
+	NameCIM    = "cim"
 )
 
 // Profile describes a job class: where it lives, which methods report its
@@ -25,63 +27,64 @@ type Profile struct {
 	Class string
 	// Methods are the error-reporting methods in order of preference. With
 	// more than one, a host that lacks the first is asked with the next.
-	Methods []string
-	// ReturnMaps names the cim value map of each method's ReturnValue.
-	ReturnMaps map[string]string
-	// JobStateMap and JobTypeMap name the value maps of the job's JobState
-	// and (Hyper-V only) JobType properties.
-	JobStateMap string
-	JobTypeMap  string
+	Methods []Method
+	// ReturnMaps holds the value map of each method's ReturnValue.
+	ReturnMaps map[Method]cim.ValueMap
+	// JobStateMap and JobTypeMap are the value maps of the job's JobState
+	// and (Hyper-V only) JobType properties; the zero map names nothing.
+	JobStateMap cim.ValueMap
+	JobTypeMap  cim.ValueMap
 }
 
-// HyperV is the profile of Hyper-V jobs: Msvm_ConcreteJob in
+// HyperV is the profile named "hyperv", of Hyper-V jobs: Msvm_ConcreteJob in
 // root/virtualization/v2, whose GetErrorEx and GetError return Msvm_Error
 // instances as CIM-XML strings and Hyper-V's own return values.
 func HyperV() Profile {
 	return Profile{
-		Name:      "hyperv",
+		Name:      NameHyperV,
 		Namespace: "root/virtualization/v2",
 		Class:     "Msvm_ConcreteJob",
-		Methods:   []string{MethodGetErrorEx, MethodGetError},
-		ReturnMaps: map[string]string{
-			MethodGetErrorEx: "Msvm_ConcreteJob.GetErrorEx.ReturnValue",
-			MethodGetError:   "Msvm_ConcreteJob.GetError.ReturnValue",
+		Methods:   []Method{MethodGetErrorEx, MethodGetError},
+		ReturnMaps: map[Method]cim.ValueMap{
+			MethodGetErrorEx: cim.MsvmConcreteJobGetErrorExReturnValue,
+			MethodGetError:   cim.MsvmConcreteJobGetErrorReturnValue,
 		},
-		JobStateMap: "Msvm_ConcreteJob.JobState",
-		JobTypeMap:  "Msvm_ConcreteJob.JobType",
+		JobStateMap: cim.MsvmConcreteJobJobState,
+		JobTypeMap:  cim.MsvmConcreteJobJobType,
 	}
 }
 
-// MSPS is the profile of shielded-VM provisioning jobs:
+// MSPS is the profile named "msps", of shielded-VM provisioning jobs:
 // Msps_ProvisioningJob in root/MSPS, whose GetError returns an embedded
 // CIM_Error object and the DMTF return values.
 func MSPS() Profile {
 	return Profile{
-		Name:        "msps",
+		Name:        NameMSPS,
 		Namespace:   "root/MSPS",
 		Class:       "Msps_ProvisioningJob",
-		Methods:     []string{MethodGetError},
-		ReturnMaps:  map[string]string{MethodGetError: "Msps_ProvisioningJob.GetError.ReturnValue"},
-		JobStateMap: "Msps_ProvisioningJob.JobState",
+		Methods:     []Method{MethodGetError},
+		ReturnMaps:  map[Method]cim.ValueMap{MethodGetError: cim.MspsProvisioningJobGetErrorReturnValue},
+		JobStateMap: cim.MspsProvisioningJobJobState,
 	}
 }
 
-// ConcreteJob is the profile of any other CIM_ConcreteJob subclass: the
-// DMTF GetError with its DMTF return values. Either error shape is accepted.
-func ConcreteJob(namespace, class string) Profile {
+// CIM is the profile named "cim", for any other CIM_ConcreteJob subclass:
+// the DMTF GetError with its DMTF return values, in the namespace and class
+// given. Either error shape is accepted.
+func CIM(namespace, class string) Profile {
 	return Profile{
-		Name:        "cim",
+		Name:        NameCIM,
 		Namespace:   namespace,
 		Class:       class,
-		Methods:     []string{MethodGetError},
-		ReturnMaps:  map[string]string{MethodGetError: "CIM_ConcreteJob.GetError.ReturnValue"},
-		JobStateMap: "CIM_ConcreteJob.JobState",
+		Methods:     []Method{MethodGetError},
+		ReturnMaps:  map[Method]cim.ValueMap{MethodGetError: cim.CIMConcreteJobGetErrorReturnValue},
+		JobStateMap: cim.CIMConcreteJobJobState,
 	}
 }
 
 // ProfileNames lists the names LookupProfile knows.
 func ProfileNames() []string {
-	names := []string{"hyperv", "msps", "cim"}
+	names := []string{NameHyperV, NameMSPS, NameCIM}
 	sort.Strings(names)
 	return names
 }
@@ -93,15 +96,15 @@ func ProfileNames() []string {
 func LookupProfile(name, namespace, class string) (Profile, error) {
 	var p Profile
 	switch strings.ToLower(name) {
-	case "hyperv", "hyper-v", "":
+	case NameHyperV, "hyper-v", "":
 		p = HyperV()
-	case "msps":
+	case NameMSPS:
 		p = MSPS()
-	case "cim":
+	case NameCIM:
 		if namespace == "" || class == "" {
 			return Profile{}, fmt.Errorf("profile cim needs both a namespace and a class")
 		}
-		return ConcreteJob(strings.ReplaceAll(namespace, `\`, "/"), class), nil
+		return CIM(strings.ReplaceAll(namespace, `\`, "/"), class), nil
 	default:
 		return Profile{}, fmt.Errorf("unknown profile %q (known: %s)", name, strings.Join(ProfileNames(), ", "))
 	}

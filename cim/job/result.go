@@ -17,9 +17,9 @@ type Ref struct {
 type Result struct {
 	Ref Ref
 	// Job holds the job's own properties; nil when they were not asked for.
-	Job *Job
+	Job *Properties
 	// Method is the method whose answer this is.
-	Method string
+	Method Method
 	// ReturnValue is the method's return value, named by the profile's map.
 	ReturnValue cim.Enum
 	// Errors are the CIM_Error instances the job reported, in order.
@@ -33,21 +33,22 @@ type Result struct {
 // returned 0.
 func (r *Result) Succeeded() bool { return r.ReturnValue.Value == 0 && len(r.Errors) == 0 }
 
-// Err returns nil for a job that succeeded and a *JobError otherwise.
+// Err returns nil for a job that succeeded and a *FailedError otherwise.
 func (r *Result) Err() error {
 	if r.Succeeded() {
 		return nil
 	}
-	return &JobError{Result: r}
+	return &FailedError{Result: r}
 }
 
-// JobError is a job that reported errors or whose error method returned a
-// value other than 0. errors.As finds the *cim.Error values it wraps.
-type JobError struct {
+// FailedError says a job failed: it reported errors, or its error method
+// returned a value other than 0. errors.As finds it, and each *cim.Error it
+// wraps.
+type FailedError struct {
 	Result *Result
 }
 
-func (e *JobError) Error() string {
+func (e *FailedError) Error() string {
 	r := e.Result
 	var b strings.Builder
 	fmt.Fprintf(&b, "job %s reported", r.Ref.InstanceID)
@@ -65,7 +66,7 @@ func (e *JobError) Error() string {
 }
 
 // Unwrap returns the job's CIM errors.
-func (e *JobError) Unwrap() []error {
+func (e *FailedError) Unwrap() []error {
 	errs := make([]error, len(e.Result.Errors))
 	for i, ce := range e.Result.Errors {
 		errs[i] = ce
@@ -73,9 +74,9 @@ func (e *JobError) Unwrap() []error {
 	return errs
 }
 
-// Job is the subset of a CIM_ConcreteJob's properties worth showing beside
-// its errors. NULL properties are nil or empty.
-type Job struct {
+// Properties are the job's own properties worth showing beside its
+// errors, a subset of CIM_ConcreteJob's. NULL properties are nil or empty.
+type Properties struct {
 	ElementName             string
 	JobState                *cim.Enum
 	JobType                 *cim.Enum

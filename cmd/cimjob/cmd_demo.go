@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/cimjob/cimjob/cim/job"
 	"github.com/cimjob/cimjob/simulator"
 )
 
@@ -25,19 +26,20 @@ type tourStep struct {
 // errors, a running job, a non-zero return value, the MSPS embedded-object
 // shape, and a job that no longer exists.
 var defaultTour = []tourStep{
-	{"hyperv", "5F1E2D3C-4B5A-4000-8000-000000000001", nil, exitJobFailed},
-	{"hyperv", "5F1E2D3C-4B5A-4000-8000-000000000002", nil, exitJobFailed},
-	{"hyperv", "5F1E2D3C-4B5A-4000-8000-000000000003", nil, exitOK},
-	{"hyperv", "5F1E2D3C-4B5A-4000-8000-000000000005", nil, exitJobFailed},
-	{"msps", "9D8C7B6A-5E4F-4000-8000-000000000002", nil, exitJobFailed},
-	{"hyperv", "5F1E2D3C-4B5A-4000-8000-0000000000FF", nil, exitNoAnswer},
-	{"hyperv", "5F1E2D3C-4B5A-4000-8000-000000000001", []string{"-o", "json"}, exitJobFailed},
+	{job.NameHyperV, "5F1E2D3C-4B5A-4000-8000-000000000001", nil, exitJobFailed},
+	{job.NameHyperV, "5F1E2D3C-4B5A-4000-8000-000000000002", nil, exitJobFailed},
+	{job.NameHyperV, "5F1E2D3C-4B5A-4000-8000-000000000003", nil, exitOK},
+	{job.NameHyperV, "5F1E2D3C-4B5A-4000-8000-000000000005", nil, exitJobFailed},
+	{job.NameMSPS, "9D8C7B6A-5E4F-4000-8000-000000000002", nil, exitJobFailed},
+	{job.NameHyperV, "5F1E2D3C-4B5A-4000-8000-0000000000FF", nil, exitNoAnswer},
+	{job.NameHyperV, "5F1E2D3C-4B5A-4000-8000-000000000001", []string{"-o", "json"}, exitJobFailed},
 }
 
+// demoFlags are the flags of `cimjob demo`.
 type demoFlags struct {
-	scenario string
-	all      bool
-	output   string
+	scenario string       // a file in fixtures/scenarios
+	all      bool         // every job of the scenario, not just the tour
+	output   outputFormat // passed on to each step as -o
 }
 
 func (a *app) newDemoCmd() *cobra.Command {
@@ -57,14 +59,11 @@ without judging it.`,
 	}
 	cmd.Flags().StringVar(&f.scenario, "scenario", "default.json", "scenario of the simulated host (a file in fixtures/scenarios)")
 	cmd.Flags().BoolVar(&f.all, "all", false, "ask every job of the scenario, not just the tour")
-	cmd.Flags().StringVarP(&f.output, "output", "o", "text", "output format of the steps: text or json")
+	registerOutput(cmd.Flags(), &f.output, "output format of the steps")
 	return cmd
 }
 
 func (a *app) runDemo(ctx context.Context, f *demoFlags) error {
-	if f.output != "text" && f.output != "json" {
-		return &usageError{fmt.Errorf("unknown output format %q (want text or json)", f.output)}
-	}
 	sim, err := simulator.New(simulator.Options{Scenario: f.scenario})
 	if err != nil {
 		return &usageError{err}
@@ -111,12 +110,12 @@ func (a *app) runDemo(ctx context.Context, f *demoFlags) error {
 	var wrong []string
 	for _, st := range steps {
 		args := []string{"error", "--host", host, "--job", st.instanceID}
-		if st.profile != "" && st.profile != "hyperv" {
+		if st.profile != "" && st.profile != job.NameHyperV {
 			args = append(args, "--profile", st.profile)
 		}
 		args = append(args, st.extra...)
-		if f.output == "json" && !hasOutputFlag(st.extra) {
-			args = append(args, "-o", "json")
+		if f.output == outputJSON && !hasOutputFlag(st.extra) {
+			args = append(args, "-o", string(outputJSON))
 		}
 		title := titles[strings.ToUpper(st.instanceID)]
 		if title == "" {

@@ -19,9 +19,9 @@ type errorFlags struct {
 	profile   string
 	namespace string
 	class     string
-	method    string
+	method    job.Method
 	jobID     string
-	output    string
+	output    outputFormat
 	skipJob   bool
 	// profileSet: --profile was given, not defaulted.
 	profileSet bool
@@ -52,17 +52,14 @@ terminal; never from the command line.`,
 	fs.StringVar(&f.profile, "profile", "hyperv", "job class family: hyperv (Msvm_ConcreteJob), msps (Msps_ProvisioningJob), cim (any CIM_ConcreteJob; needs --namespace and --class)")
 	fs.StringVar(&f.namespace, "namespace", "", "WMI namespace of the job class (default: the profile's)")
 	fs.StringVar(&f.class, "class", "", "job class (default: the profile's)")
-	fs.StringVar(&f.method, "method", "auto", "error method: auto, GetError or GetErrorEx")
+	fs.Var(&f.method, "method", "error method: auto, GetError or GetErrorEx")
 	fs.StringVar(&f.jobID, "job", "", `InstanceID of the job, or its WMI object path ([\\server\]namespace:Class.InstanceID="..."), which also gives --namespace and --class`)
-	fs.StringVarP(&f.output, "output", "o", "text", "output format: text or json")
+	registerOutput(fs, &f.output, "output format")
 	fs.BoolVar(&f.skipJob, "skip-job", false, "do not read the job's own properties (state, type, times)")
 	return cmd
 }
 
 func (a *app) runError(ctx context.Context, f *errorFlags) error {
-	if f.output != "text" && f.output != "json" {
-		return &usageError{fmt.Errorf("unknown output format %q (want text or json)", f.output)}
-	}
 	if f.jobID == "" {
 		return &usageError{errors.New("no job: give --job INSTANCEID")}
 	}
@@ -89,9 +86,6 @@ func (a *app) runError(ctx context.Context, f *errorFlags) error {
 	if err != nil {
 		return &usageError{err}
 	}
-	if _, err := job.ParseMethod(f.method); err != nil {
-		return &usageError{fmt.Errorf("--method: %w", err)}
-	}
 	if err := f.conn.check(); err != nil {
 		return err
 	}
@@ -116,7 +110,7 @@ func (a *app) runError(ctx context.Context, f *errorFlags) error {
 			err = fmt.Errorf("no answer within %s: %w", f.conn.timeout, err)
 		}
 		var werr error
-		if f.output == "json" {
+		if f.output == outputJSON {
 			werr = writeJSON(a.stdout, failureReport(endpoint, ref, err))
 		} else {
 			werr = writeFaultText(a.stdout, err)
@@ -126,7 +120,7 @@ func (a *app) runError(ctx context.Context, f *errorFlags) error {
 		}
 		return &answerError{err}
 	}
-	if f.output == "json" {
+	if f.output == outputJSON {
 		err = writeJSON(a.stdout, newReport(endpoint, res))
 	} else {
 		err = writeText(a.stdout, endpoint, res)
@@ -158,10 +152,10 @@ func (a *app) applyPath(f *errorFlags, p job.Path) error {
 		p.Namespace = ns
 	}
 	prof := job.ProfileFor(p.Namespace, p.Class)
-	if prof.Name == "cim" && p.Namespace == "" {
+	if prof.Name == job.NameCIM && p.Namespace == "" {
 		return &usageError{fmt.Errorf("--job names class %s without a namespace: give the whole path (root\\...:%s.InstanceID=\"...\"), or --namespace", p.Class, p.Class)}
 	}
-	if f.profileSet && !strings.EqualFold(f.profile, prof.Name) && !(prof.Name == "hyperv" && strings.EqualFold(f.profile, "hyper-v")) {
+	if f.profileSet && !strings.EqualFold(f.profile, prof.Name) && !(prof.Name == job.NameHyperV && strings.EqualFold(f.profile, "hyper-v")) {
 		return &usageError{fmt.Errorf("--profile %s conflicts with --job, whose class %s is profile %s's: drop --profile", f.profile, p.Class, prof.Name)}
 	}
 	f.profile, f.namespace, f.class = prof.Name, p.Namespace, p.Class

@@ -7,12 +7,6 @@ import (
 	"github.com/cimjob/cimjob/fixtures"
 )
 
-// Values of -o/--output.
-const (
-	outputText = "text"
-	outputJSON = "json"
-)
-
 // flagValues lists, for each flag that takes one of a fixed set of values,
 // what shell completion offers. Each list is built from the constants the
 // flag's parser accepts, so the two cannot drift apart.
@@ -20,8 +14,16 @@ func flagValues() map[string]func() []string {
 	return map[string]func() []string{
 		"auth":    func() []string { return []string{authNTLM, authKerberos, authBasic, authCertificate} },
 		"profile": job.ProfileNames,
-		"method":  func() []string { return []string{"auto", job.MethodGetError, job.MethodGetErrorEx} },
-		"output":  func() []string { return []string{outputText, outputJSON} },
+		"method": func() []string {
+			return []string{job.MethodAuto.String(), job.MethodGetError.String(), job.MethodGetErrorEx.String()}
+		},
+		"output": func() []string {
+			var names []string
+			for _, o := range outputFormats {
+				names = append(names, string(o))
+			}
+			return names
+		},
 		"scenario": func() []string {
 			names, _ := fixtures.Scenarios(fixtures.FS)
 			return names

@@ -42,7 +42,7 @@ func exitCode(err error) int {
 	if err == nil {
 		return exitOK
 	}
-	var je *job.JobError
+	var je *job.FailedError
 	var ive *wsman.InvalidValueError
 	var ae *answerError
 	switch {

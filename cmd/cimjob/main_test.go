@@ -322,6 +322,8 @@ func TestAuthAndSetupErrors(t *testing.T) {
 		{"bad output", demoEnv(), []string{"error", "--host", host, "--job", job, "-o", "yaml"}, exitUsage, "yaml"},
 		{"zero timeout", demoEnv(), []string{"error", "--host", host, "--job", job, "--timeout", "0s"}, exitUsage, "--timeout"},
 		{"negative body cap", demoEnv(), []string{"error", "--host", host, "--job", job, "--max-response-bytes", "-1"}, exitUsage, "--max-response-bytes"},
+		{"bad method", demoEnv(), []string{"error", "--host", host, "--job", job, "--method", "KillJob"}, exitUsage, "KillJob"},
+		{"bad demo output", demoEnv(), []string{"demo", "-o", "yaml"}, exitUsage, "yaml"},
 		{"method in any case", demoEnv(), []string{"error", "--host", host, "--job", job, "--method", "geterror", "--skip-job"}, exitJobFailed, ""},
 		{"bad profile", demoEnv(), []string{"error", "--host", host, "--job", job, "--profile", "vmware"}, exitUsage, "vmware"},
 		{"unknown auth", demoEnv(), []string{"error", "--host", host, "--job", job, "--auth", "credssp"}, exitUsage, "credssp"},

@@ -83,7 +83,7 @@ func newReport(endpoint string, res *job.Result) *report {
 		SchemaVersion: schemaVersion,
 		Host:          hostOf(endpoint),
 		Job:           refReport(res.Ref),
-		Method:        res.Method,
+		Method:        res.Method.String(),
 		ReturnValue:   &res.ReturnValue,
 		Succeeded:     res.Succeeded(),
 		Errors:        res.Errors,

@@ -7,15 +7,25 @@ import (
 	"github.com/cimjob/cimjob/internal/ntlm"
 )
 
-// errNotEstablished is returned by Seal and Unseal before the handshake ends.
-var errNotEstablished = errors.New("gss: security context not established")
+// ntlmSealer is what the NTLM initiator and acceptor share: the sealing
+// of the session their handshake ends with (msgenc.Established; the session
+// knows its direction) and the scheme the tokens travel in.
+type ntlmSealer struct {
+	msgenc.Established
+}
+
+// Protocol is the msgenc protocol NTLM in the Negotiate scheme uses.
+func (*ntlmSealer) Protocol() string { return msgenc.ProtocolSPNEGO }
+
+// Scheme is the HTTP scheme: Windows sends NTLM under Negotiate.
+func (*ntlmSealer) Scheme() string { return "Negotiate" }
 
 // NTLMInitiator is the client side of NTLM in the Negotiate scheme, as
 // Windows accepts it (raw NTLMSSP tokens, no SPNEGO wrapping).
 type NTLMInitiator struct {
-	client  *ntlm.Client
-	session *ntlm.Session
-	step    int
+	ntlmSealer
+	client *ntlm.Client
+	step   int
 }
 
 // NewNTLMInitiator starts an NTLM handshake with cfg.
@@ -36,34 +46,17 @@ func (c *NTLMInitiator) Step(in []byte) ([]byte, bool, error) {
 		if err != nil {
 			return nil, false, err
 		}
-		c.session = s
+		c.Session = s
 		return out, true, nil
 	}
 	return nil, false, errors.New("gss: NTLM handshake has no further steps")
 }
 
-func (c *NTLMInitiator) Seal(plain []byte) ([]byte, []byte, error) {
-	if c.session == nil {
-		return nil, nil, errNotEstablished
-	}
-	return c.session.Seal(plain)
-}
-
-func (c *NTLMInitiator) Unseal(signature, sealed []byte) ([]byte, error) {
-	if c.session == nil {
-		return nil, errNotEstablished
-	}
-	return c.session.Unseal(signature, sealed)
-}
-
-func (c *NTLMInitiator) Protocol() string { return msgenc.ProtocolSPNEGO }
-func (c *NTLMInitiator) Scheme() string   { return "Negotiate" }
-
 // NTLMAcceptor is the server side of NTLM in the Negotiate scheme.
 type NTLMAcceptor struct {
+	ntlmSealer
 	acceptor *ntlm.Acceptor
 	lookup   ntlm.LookupFunc
-	session  *ntlm.Session
 	user     string
 	step     int
 }
@@ -86,7 +79,7 @@ func (a *NTLMAcceptor) Step(in []byte) ([]byte, bool, error) {
 		if err != nil {
 			return nil, false, err
 		}
-		a.session = s
+		a.Session = s
 		a.user = id.User
 		if id.Domain != "" {
 			a.user = id.Domain + `\` + id.User
@@ -96,20 +89,5 @@ func (a *NTLMAcceptor) Step(in []byte) ([]byte, bool, error) {
 	return nil, false, errors.New("gss: NTLM handshake has no further steps")
 }
 
-func (a *NTLMAcceptor) Seal(plain []byte) ([]byte, []byte, error) {
-	if a.session == nil {
-		return nil, nil, errNotEstablished
-	}
-	return a.session.Seal(plain)
-}
-
-func (a *NTLMAcceptor) Unseal(signature, sealed []byte) ([]byte, error) {
-	if a.session == nil {
-		return nil, errNotEstablished
-	}
-	return a.session.Unseal(signature, sealed)
-}
-
-func (a *NTLMAcceptor) Protocol() string { return msgenc.ProtocolSPNEGO }
-func (a *NTLMAcceptor) Scheme() string   { return "Negotiate" }
-func (a *NTLMAcceptor) User() string     { return a.user }
+// User is the authenticated client, DOMAIN\user or user, once accepted.
+func (a *NTLMAcceptor) User() string { return a.user }

@@ -39,8 +39,14 @@ func handshake(c Context, s Acceptor) error {
 func TestNTLMThroughTheSeam(t *testing.T) {
 	c := NewNTLMInitiator(ntlm.ClientConfig{User: "alice", Domain: "CORP", Password: "s3cret!"})
 	s := NewNTLMAcceptor(ntlm.AcceptorConfig{NetBIOSDomain: "CORP", NetBIOSComputer: "HV01"}, lookup)
-	if _, _, err := c.Seal([]byte("early")); err == nil {
-		t.Error("Seal before the handshake succeeded")
+	// Both sides refuse to seal or open before the handshake ends.
+	for _, side := range []Context{c, s} {
+		if _, _, err := side.Seal([]byte("early")); err == nil {
+			t.Errorf("%T: Seal before the handshake succeeded", side)
+		}
+		if _, err := side.Unseal(make([]byte, 16), []byte("early")); err == nil {
+			t.Errorf("%T: Unseal before the handshake succeeded", side)
+		}
 	}
 	if err := handshake(c, s); err != nil {
 		t.Fatal(err)

@@ -38,8 +38,8 @@ type AcceptorConfig struct {
 // carrying a fresh acceptor subkey. It implements gss.Acceptor and belongs
 // to one connection.
 type Acceptor struct {
+	sealer
 	cfg  AcceptorConfig
-	sess *session
 	user string
 	done bool
 }
@@ -52,7 +52,7 @@ func NewAcceptor(cfg AcceptorConfig) *Acceptor {
 	if cfg.MaxClockSkew == 0 {
 		cfg.MaxClockSkew = 5 * time.Minute
 	}
-	return &Acceptor{cfg: cfg}
+	return &Acceptor{cfg: cfg, sealer: sealer{scheme: cfg.Scheme}}
 }
 
 // Step accepts the client's first token, SPNEGO NegTokenInit or a bare
@@ -154,25 +154,14 @@ func (a *Acceptor) accept(token []byte) ([]byte, error) {
 	}
 	mutual := types.IsFlagSet(&req.APOptions, 2) || gssFlags&gssMutual != 0
 	sessionKey := req.Ticket.DecryptedEncPart.Key
-	base := sessionKey
-	if auth.SubKey.KeyType != 0 {
-		base = auth.SubKey
-	}
 	initSeq := uint64(uint32(auth.SeqNumber))
 	a.user = auth.CName.PrincipalNameString() + "@" + auth.CRealm
 	if !mutual {
-		s, err := newSession(base, true, false, initSeq, initSeq)
-		if err != nil {
-			return nil, err
-		}
-		a.sess = s
-		return nil, nil
+		return nil, a.establish(true, sessionKey, auth.SubKey, types.EncryptionKey{}, initSeq, initSeq)
 	}
-	subkey, err := randomKey(base.KeyType)
-	if err != nil {
-		return nil, err
-	}
-	seq, err := randomSeq()
+	// The acceptor's subkey, of the type of the key it replaces.
+	base, _ := contextKey(sessionKey, auth.SubKey, types.EncryptionKey{})
+	subkey, seq, err := newSubkey(base.KeyType)
 	if err != nil {
 		return nil, err
 	}
@@ -180,11 +169,9 @@ func (a *Acceptor) accept(token []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := newSession(subkey, true, true, uint64(seq), initSeq)
-	if err != nil {
+	if err := a.establish(true, sessionKey, auth.SubKey, subkey, uint64(seq), initSeq); err != nil {
 		return nil, err
 	}
-	a.sess = s
 	return frameKRB5(tokAPRep, rep)
 }
 
@@ -201,28 +188,6 @@ func acceptError(err error) error {
 	// keytab, a principal the keytab lacks) into strings.
 	return &KerberosError{Op: "accept", Code: errorcode.KRB_AP_ERR_BAD_INTEGRITY, Text: err.Error()}
 }
-
-// Seal seals one message (after the handshake).
-func (a *Acceptor) Seal(plain []byte) ([]byte, []byte, error) {
-	if a.sess == nil {
-		return nil, nil, ErrNotEstablished
-	}
-	return a.sess.Seal(plain)
-}
-
-// Unseal opens one message from the initiator.
-func (a *Acceptor) Unseal(signature, sealed []byte) ([]byte, error) {
-	if a.sess == nil {
-		return nil, ErrNotEstablished
-	}
-	return a.sess.Unseal(signature, sealed)
-}
-
-// Protocol is the msgenc protocol of the configured scheme.
-func (a *Acceptor) Protocol() string { return protocolFor(a.cfg.Scheme) }
-
-// Scheme is the configured HTTP scheme.
-func (a *Acceptor) Scheme() string { return a.cfg.Scheme }
 
 // User is the client principal, "user@REALM", once accepted.
 func (a *Acceptor) User() string { return a.user }

@@ -61,14 +61,20 @@ func randomKey(keyType int32) (types.EncryptionKey, error) {
 	return types.EncryptionKey{KeyType: keyType, KeyValue: k}, nil
 }
 
-// randomSeq is an initial sequence number; 30 bits, as Windows and gokrb5
+// newSubkey is what each side puts into the context, the initiator in its
+// authenticator and the acceptor in its AP-REP: a fresh subkey of the given
+// type and an initial sequence number, 30 bits, as Windows and gokrb5
 // choose them, so that it survives implementations that read it as signed.
-func randomSeq() (int64, error) {
+func newSubkey(keyType int32) (types.EncryptionKey, int64, error) {
+	key, err := randomKey(keyType)
+	if err != nil {
+		return types.EncryptionKey{}, 0, err
+	}
 	n, err := rand.Int(rand.Reader, big.NewInt(1<<30))
 	if err != nil {
-		return 0, err
+		return types.EncryptionKey{}, 0, err
 	}
-	return n.Int64(), nil
+	return key, n.Int64(), nil
 }
 
 // encAPRepPart is messages.EncAPRepPart with the encoding gokrb5 lacks a

@@ -10,6 +10,8 @@ import (
 	"github.com/jcmturner/gokrb5/v8/iana/errorcode"
 	"github.com/jcmturner/gokrb5/v8/krberror"
 	"github.com/jcmturner/gokrb5/v8/messages"
+
+	"github.com/cimjob/cimjob/internal/msgenc"
 )
 
 // ErrAuthenticationFailed matches (errors.Is) every error that means the
@@ -26,8 +28,9 @@ var ErrClockSkew = errors.New("krb: clock skew too great")
 // ran kinit.
 var ErrNoTicket = errors.New("krb: no Kerberos ticket")
 
-// ErrNotEstablished is returned by Seal and Unseal before the handshake ends.
-var ErrNotEstablished = errors.New("krb: security context not established")
+// ErrNotEstablished is returned by Seal and Unseal before the handshake
+// ends; it is msgenc.ErrNotEstablished, which the NTLM contexts return too.
+var ErrNotEstablished = msgenc.ErrNotEstablished
 
 // Error codes (RFC 4120 7.5.9) that mean the credentials were refused.
 var authFailureCodes = map[int32]bool{

@@ -135,7 +135,8 @@ func TestHandshakeOffline(t *testing.T) {
 			}
 			// Both sides seal with the acceptor's subkey, not the ticket's
 			// session key.
-			if !i.sess.acceptorSubkey || bytes.Equal(i.sess.key.KeyValue, o.key.KeyValue) || !bytes.Equal(i.sess.key.KeyValue, a.sess.key.KeyValue) {
+			is, as := i.Session.(*session), a.Session.(*session)
+			if !is.acceptorSubkey || bytes.Equal(is.key.KeyValue, o.key.KeyValue) || !bytes.Equal(is.key.KeyValue, as.key.KeyValue) {
 				t.Error("sessions do not share the acceptor subkey")
 			}
 			exchange(t, i, a)

@@ -17,7 +17,6 @@ import (
 	"github.com/jcmturner/gokrb5/v8/spnego"
 	"github.com/jcmturner/gokrb5/v8/types"
 
-	"github.com/cimjob/cimjob/internal/msgenc"
 	"github.com/cimjob/cimjob/internal/ntlm"
 )
 
@@ -50,14 +49,13 @@ type InitiatorConfig struct {
 // then sealing with the acceptor's subkey when it sends one. It implements
 // gss.Context and belongs to one connection.
 type Initiator struct {
-	scheme     string
+	sealer
 	spn        string
 	tkt        messages.Ticket
 	sessionKey types.EncryptionKey
 	auth       types.Authenticator
 	mechTypes  []asn1.ObjectIdentifier
 	step       int
-	sess       *session
 }
 
 // ServicePrincipal is the SPN a context for cfg targets.
@@ -109,11 +107,7 @@ func newInitiator(creds *credentials.Credentials, tkt messages.Ticket, key types
 	} else {
 		auth.CTime = auth.CTime.Truncate(time.Second)
 	}
-	subkey, err := randomKey(key.KeyType)
-	if err != nil {
-		return nil, err
-	}
-	seq, err := randomSeq()
+	subkey, seq, err := newSubkey(key.KeyType)
 	if err != nil {
 		return nil, err
 	}
@@ -127,7 +121,7 @@ func newInitiator(creds *credentials.Credentials, tkt messages.Ticket, key types
 		Checksum:  gssChecksum(bnd, gssMutual|gssReplay|gssSequence|gssConf|gssInteg),
 	}
 	return &Initiator{
-		scheme: scheme, spn: spn, tkt: tkt, sessionKey: key, auth: auth,
+		sealer: sealer{scheme: scheme}, spn: spn, tkt: tkt, sessionKey: key, auth: auth,
 		// Windows lists its historical OID first; the acceptor answers
 		// with the first Kerberos OID it knows.
 		mechTypes: []asn1.ObjectIdentifier{oidMSKRB5, oidKRB5},
@@ -216,21 +210,13 @@ func (i *Initiator) acceptReply(in []byte) error {
 	if err != nil {
 		return err
 	}
-	key, acceptorSubkey := i.auth.SubKey, false
-	if part.Subkey.KeyType != 0 {
-		key, acceptorSubkey = part.Subkey, true
-	}
 	if mic != nil {
+		key, _ := contextKey(i.sessionKey, i.auth.SubKey, part.Subkey)
 		if err := verifyMechListMIC(mic, i.mechTypes, key); err != nil {
 			return err
 		}
 	}
-	s, err := newSession(key, false, acceptorSubkey, uint64(uint32(i.auth.SeqNumber)), uint64(uint32(part.SequenceNumber)))
-	if err != nil {
-		return err
-	}
-	i.sess = s
-	return nil
+	return i.establish(false, i.sessionKey, i.auth.SubKey, part.Subkey, uint64(uint32(i.auth.SeqNumber)), uint64(uint32(part.SequenceNumber)))
 }
 
 func parseNegTokenResp(b []byte) (spnego.NegTokenResp, error) {
@@ -276,34 +262,5 @@ func verifyMechListMIC(mic []byte, mechTypes []asn1.ObjectIdentifier, key types.
 	return nil
 }
 
-// Seal seals one message (after the handshake).
-func (i *Initiator) Seal(plain []byte) ([]byte, []byte, error) {
-	if i.sess == nil {
-		return nil, nil, ErrNotEstablished
-	}
-	return i.sess.Seal(plain)
-}
-
-// Unseal opens one message from the acceptor.
-func (i *Initiator) Unseal(signature, sealed []byte) ([]byte, error) {
-	if i.sess == nil {
-		return nil, ErrNotEstablished
-	}
-	return i.sess.Unseal(signature, sealed)
-}
-
-// Protocol is the msgenc protocol of the scheme.
-func (i *Initiator) Protocol() string { return protocolFor(i.scheme) }
-
-// Scheme is "Negotiate" or "Kerberos".
-func (i *Initiator) Scheme() string { return i.scheme }
-
 // SPN is the service principal the ticket is for.
 func (i *Initiator) SPN() string { return i.spn }
-
-func protocolFor(scheme string) string {
-	if scheme == SchemeKerberos {
-		return msgenc.ProtocolKerberos
-	}
-	return msgenc.ProtocolSPNEGO
-}

@@ -57,6 +57,39 @@ type Unsealer interface {
 	Unseal(signature, sealed []byte) (plain []byte, err error)
 }
 
+// Session seals messages for the peer and opens the peer's.
+type Session interface {
+	Sealer
+	Unsealer
+}
+
+// ErrNotEstablished is returned by Seal and Unseal before a security
+// context's handshake has ended.
+var ErrNotEstablished = errors.New("security context not established")
+
+// Established is the Seal and Unseal of one side of a security context,
+// either side and any mechanism: they use Session once the handshake has set
+// it, and fail with ErrNotEstablished before.
+type Established struct {
+	Session Session // nil until the handshake ends
+}
+
+// Seal seals one message for the peer.
+func (e *Established) Seal(plain []byte) ([]byte, []byte, error) {
+	if e.Session == nil {
+		return nil, nil, ErrNotEstablished
+	}
+	return e.Session.Seal(plain)
+}
+
+// Unseal opens one message from the peer.
+func (e *Established) Unseal(signature, sealed []byte) ([]byte, error) {
+	if e.Session == nil {
+		return nil, ErrNotEstablished
+	}
+	return e.Session.Unseal(signature, sealed)
+}
+
 // FormatError reports an encrypted body or Content-Type that does not follow
 // the framing.
 type FormatError struct {

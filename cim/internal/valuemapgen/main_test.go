@@ -66,3 +66,19 @@ func TestGenerateMissingDir(t *testing.T) {
 		t.Error("generate on an empty directory succeeded")
 	}
 }
+
+func TestIdent(t *testing.T) {
+	for key, want := range map[string]string{
+		"Msvm_ConcreteJob.GetErrorEx.ReturnValue": "MsvmConcreteJobGetErrorExReturnValue",
+		"CIM_Error.CIMStatusCode":                 "CIMErrorCIMStatusCode",
+	} {
+		if got, err := ident(key); err != nil || got != want {
+			t.Errorf("ident(%q) = %q, %v; want %q", key, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "_.", "lower.Case", "CIM_Error.Bad-Name"} {
+		if got, err := ident(bad); err == nil {
+			t.Errorf("ident(%q) = %q, want an error", bad, got)
+		}
+	}
+}
