@@ -12,9 +12,15 @@ import (
 	"github.com/cimjob/cimjob/internal/termtext"
 )
 
+// ErrHeadTooLarge is wrapped by the *ResponseError returned when a reply's
+// status line and headers do not end within their bound. That bound is
+// fixed (no WinRM service comes near it), unlike the body's: raising
+// Config.Limits.MaxBytes does not help, so it is not cim.ErrTooLarge.
+var ErrHeadTooLarge = errors.New("wsman: response headers exceed their size limit")
+
 // ErrUnencrypted is wrapped by the error NewClient and NewTransport return
-// when the configuration would send a password in the clear over plain HTTP without
-// AllowUnencrypted.
+// when the configuration would send a password in the clear over plain
+// HTTP without AllowUnencrypted.
 var ErrUnencrypted = errors.New("wsman: refusing to send credentials in the clear over plain HTTP")
 
 // AuthError reports HTTP 401: the service refused the credentials, or
@@ -190,7 +196,7 @@ func (e *ResponseError) Error() string {
 	if e.Limit > 0 && errors.Is(e.Err, cim.ErrTooLarge) {
 		return prefix + "larger than the size limit of " + ByteSize(e.Limit)
 	}
-	if e.Err != nil && !errors.Is(e.Err, cim.ErrTooLarge) && !errors.Is(e.Err, cim.ErrDTD) {
+	if e.Err != nil && !errors.Is(e.Err, cim.ErrTooLarge) && !errors.Is(e.Err, ErrHeadTooLarge) && !errors.Is(e.Err, cim.ErrDTD) {
 		return prefix + withCause(e.Reason, termtext.OneLine(e.Err.Error()))
 	}
 	return prefix + e.Reason

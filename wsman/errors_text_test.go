@@ -40,7 +40,9 @@ func TestErrorTextSaysItOnce(t *testing.T) {
 			"invalid WS-Management reply: decoding the instance: cim: bad datetime"},
 		{"size in the user's units", &ResponseError{Reason: "reply body exceeds the 8392704-byte limit", Err: cim.ErrTooLarge, Limit: 8 << 20},
 			"invalid WS-Management reply: larger than the size limit of 8 MiB"},
-		{"size without a limit", &ResponseError{Reason: "reply headers exceed 65536 bytes", Err: cim.ErrTooLarge},
+		{"size without a limit", &ResponseError{Reason: "reply body exceeds the 100-byte limit", Err: cim.ErrTooLarge},
+			"invalid WS-Management reply: reply body exceeds the 100-byte limit"},
+		{"head over its bound", &ResponseError{Reason: "reply headers exceed 65536 bytes", Err: ErrHeadTooLarge},
 			"invalid WS-Management reply: reply headers exceed 65536 bytes"},
 	}
 	for _, tt := range tests {

@@ -238,7 +238,16 @@ func (t *SessionTransport) try(ctx context.Context, envelope []byte, fresh bool)
 			r.sent = r.sent || !t.seal
 			return r
 		}
-		return t.connFailure(ctx, r, "send", err)
+		// What failed is known from how far the exchange got, not from
+		// whether the envelope went out: a handshake leg carries none.
+		op := OpSend
+		switch {
+		case x.resp != nil:
+			op = OpRead
+		case x.wrote:
+			op = OpReply
+		}
+		return t.connFailure(ctx, r, op, err)
 	}
 	r.resp = x.resp
 	r.body, r.status, r.err = classifyReply(t.urlStr, t.auth.Scheme(), x.resp, x.body)

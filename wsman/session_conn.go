@@ -123,7 +123,7 @@ func (c *sessConn) exchange(ctx context.Context, u *url.URL, header http.Header,
 	c.budget.left = maxReplyHead
 	if err := c.readHead(); err != nil {
 		if errors.Is(err, cim.ErrTooLarge) {
-			return r, &ResponseError{Reason: fmt.Sprintf("reply headers exceed %d bytes", maxReplyHead), Err: cim.ErrTooLarge}
+			return r, &ResponseError{Reason: fmt.Sprintf("reply headers exceed %d bytes", maxReplyHead), Err: ErrHeadTooLarge}
 		}
 		return r, ctxErrOr(ctx, err)
 	}

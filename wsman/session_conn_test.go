@@ -63,11 +63,12 @@ func TestExchangeReadBudget(t *testing.T) {
 		name    string
 		reply   string
 		wantErr string // "" for success
+		wantIs  error  // the sentinel the error wraps
 	}{
-		{"body at the limit", "HTTP/1.1 200 OK\r\nContent-Length: " + fmt.Sprint(limit) + "\r\n\r\n" + body, ""},
-		{"body at the limit, small chunks", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked(body, 512), ""},
-		{"headers over their bound, within the body's", "HTTP/1.1 200 OK\r\nX-Pad: " + strings.Repeat("h", 2*maxReplyHead) + "\r\nContent-Length: 0\r\n\r\n", "reply headers exceed"},
-		{"body over the limit", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked(body+"y", 4096), "reply body exceeds"},
+		{"body at the limit", "HTTP/1.1 200 OK\r\nContent-Length: " + fmt.Sprint(limit) + "\r\n\r\n" + body, "", nil},
+		{"body at the limit, small chunks", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked(body, 512), "", nil},
+		{"headers over their bound, within the body's", "HTTP/1.1 200 OK\r\nX-Pad: " + strings.Repeat("h", 2*maxReplyHead) + "\r\nContent-Length: 0\r\n\r\n", "reply headers exceed", ErrHeadTooLarge},
+		{"body over the limit", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked(body+"y", 4096), "reply body exceeds", cim.ErrTooLarge},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -79,7 +80,7 @@ func TestExchangeReadBudget(t *testing.T) {
 				return
 			}
 			var re *ResponseError
-			if !errors.As(err, &re) || !errors.Is(err, cim.ErrTooLarge) || !strings.Contains(re.Reason, tc.wantErr) {
+			if !errors.As(err, &re) || !errors.Is(err, tc.wantIs) || !strings.Contains(re.Reason, tc.wantErr) {
 				t.Fatalf("err = %v, want a *ResponseError %q", err, tc.wantErr)
 			}
 		})

@@ -34,7 +34,7 @@ func TestExchangeReplyHeadCut(t *testing.T) {
 	isTimeoutErr := func(err error) bool { return errors.Is(err, context.DeadlineExceeded) || isTimeout(err) }
 	tooLarge := func(err error) bool {
 		var re *ResponseError
-		return errors.As(err, &re) && errors.Is(err, cim.ErrTooLarge) && strings.Contains(re.Reason, "reply headers exceed")
+		return errors.As(err, &re) && errors.Is(err, ErrHeadTooLarge) && !errors.Is(err, cim.ErrTooLarge) && strings.Contains(re.Reason, "reply headers exceed")
 	}
 	tests := []struct {
 		name   string
@@ -49,8 +49,8 @@ func TestExchangeReplyHeadCut(t *testing.T) {
 		{"status line cut by the end of the stream", "HTTP/1.1 2", true, isUnexpectedEOF, "io.ErrUnexpectedEOF"},
 		{"headers cut by the end of the stream", "HTTP/1.1 200 OK\r\nContent-Ty", true, isUnexpectedEOF, "io.ErrUnexpectedEOF"},
 		{"nothing before the end of the stream", "", true, isUnexpectedEOF, "io.ErrUnexpectedEOF"},
-		{"many short header lines over the bound", manyLines.String(), false, tooLarge, "a *ResponseError wrapping cim.ErrTooLarge"},
-		{"one long header line over the bound", "HTTP/1.1 200 OK\r\nX-Pad: " + strings.Repeat("h", maxReplyHead), false, tooLarge, "a *ResponseError wrapping cim.ErrTooLarge"},
+		{"many short header lines over the bound", manyLines.String(), false, tooLarge, "a *ResponseError wrapping ErrHeadTooLarge"},
+		{"one long header line over the bound", "HTTP/1.1 200 OK\r\nX-Pad: " + strings.Repeat("h", maxReplyHead), false, tooLarge, "a *ResponseError wrapping ErrHeadTooLarge"},
 		{"a whole header line without a colon", "HTTP/1.1 200 OK\r\nno colon here\r\n\r\n", true, malformed("malformed MIME header"), "malformed"},
 		{"a whole status line that is not HTTP", "HTTP/x 200 OK\r\n\r\n", true, malformed("malformed HTTP version"), "malformed"},
 	}

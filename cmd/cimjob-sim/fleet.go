@@ -5,8 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -44,7 +42,7 @@ func addFleetFlags(fl *flag.FlagSet) *fleetFlags {
 	fl.Float64Var(&ff.authFail, "auth-fail", 0, "with --hosts: fraction of hosts that refuse the scenario's passwords")
 	fl.Float64Var(&ff.flaky, "flaky", 0, "with --hosts: fraction of hosts that answer --fail-rate of their requests with HTTP 503")
 	fl.Float64Var(&ff.failRate, "fail-rate", 0.5, "with --flaky: the fraction of requests that fail")
-	fl.StringVar(&ff.hostsFileOut, "hosts-file-out", "", "with --hosts: where to write the hosts' URLs, one a line (default: cimjob-sim-hosts.txt in the temporary directory)")
+	fl.StringVar(&ff.hostsFileOut, "hosts-file-out", "", "with --hosts: a new file to write the hosts' URLs to, one per line, removed at exit; it must not exist (default: hosts.txt in a new private temporary directory)")
 	return ff
 }
 
@@ -80,23 +78,21 @@ func serveFleet(ctx context.Context, ff *fleetFlags, listen, scenario string, op
 		return err
 	}
 	defer f.Close()
-	path := ff.hostsFileOut
-	if path == "" {
-		path = filepath.Join(os.TempDir(), "cimjob-sim-hosts.txt")
-	}
 	var b strings.Builder
 	behaviours := map[string]int{}
 	for _, h := range f.Hosts() {
 		b.WriteString(h.URL + "\n")
 		behaviours[h.Behaviour]++
 	}
-	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
-		return fmt.Errorf("writing the hosts file: %w", err)
+	path, remove, err := writeNew(ff.hostsFileOut, "hosts.txt", "the hosts file", "--hosts-file-out", []byte(b.String()))
+	if err != nil {
+		return err
 	}
+	defer remove()
 	hosts := f.Hosts()
 	sc := hosts[0].Server.Scenario()
 	fmt.Fprintf(out, "cimjob-sim: simulating %d hosts (scenario %s, %d jobs each)\n", len(hosts), scenario, len(hosts[0].Server.GeneratedJobs()))
-	fmt.Fprintf(out, "Hosts: %s (one URL a line: cimjob --hosts-file %s)\n", path, path)
+	fmt.Fprintf(out, "Hosts: %s (one URL per line)\n", path)
 	fmt.Fprintf(out, "First: %s (%s)\n", hosts[0].URL, hosts[0].Name)
 	for _, u := range sortedUsers(sc.Users) {
 		fmt.Fprintf(out, "User:  %s (its password is in scenarios/%s; auth-fail hosts refuse it)\n", u, scenario)

@@ -166,7 +166,7 @@ func serve(ctx context.Context, opt simulator.Options, l listener, dir string, o
 	}
 	defer s.Close()
 	if l.tls {
-		path, remove, err := writeCA(l.certOut, s.CertPEM())
+		path, remove, err := writeNew(l.certOut, "ca.pem", "the CA certificate", "--cert-out", s.CertPEM())
 		if err != nil {
 			return err
 		}
@@ -182,33 +182,34 @@ func serve(ctx context.Context, opt simulator.Options, l listener, dir string, o
 	return s.Close()
 }
 
-// writeCA writes the CA certificate to path, or with path "" to ca.pem in
-// a new directory only this user can enter, and returns where it went and
-// how to remove it. A shared directory such as /tmp is anyone's: a fixed
-// name there could already be another user's file (their CA, which our
-// clients would then trust) or a link to one of ours (which we would
-// overwrite). So the file is always new: O_EXCL fails on anything that
-// exists, a link included, without following it.
-func writeCA(path string, pem []byte) (string, func(), error) {
+// writeNew writes data to path, or with path "" to name in a new
+// directory only this user can enter, and returns where it went and how to
+// remove it; what names the file in errors (what "the CA certificate") and
+// flag the option that gives path. A shared directory such as /tmp is
+// anyone's: a fixed name there could already be another user's file (a CA
+// our clients would then trust, hosts they would then call) or a link to
+// one of ours (which we would overwrite). So the file is always new: O_EXCL
+// fails on anything that exists, a link included, without following it.
+func writeNew(path, name, what, flag string, data []byte) (string, func(), error) {
 	cleanup := func() {}
 	if path == "" {
 		dir, err := os.MkdirTemp("", "cimjob-sim-")
 		if err != nil {
-			return "", nil, fmt.Errorf("making a directory for the CA certificate: %w", err)
+			return "", nil, fmt.Errorf("making a directory for %s: %w", what, err)
 		}
-		path = filepath.Join(dir, "ca.pem")
+		path = filepath.Join(dir, name)
 		cleanup = func() { os.RemoveAll(dir) }
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if errors.Is(err, fs.ErrExist) {
 		cleanup()
-		return "", nil, fmt.Errorf("--cert-out %s already exists: remove it, or give a path that does not", path)
+		return "", nil, fmt.Errorf("%s %s already exists: remove it, or give a path that does not", flag, path)
 	}
 	if err != nil {
 		cleanup()
-		return "", nil, fmt.Errorf("writing the CA certificate: %w", err)
+		return "", nil, fmt.Errorf("writing %s: %w", what, err)
 	}
-	_, err = f.Write(pem)
+	_, err = f.Write(data)
 	written, serr := f.Stat()
 	if cerr := f.Close(); err == nil {
 		err = cerr
@@ -219,7 +220,7 @@ func writeCA(path string, pem []byte) (string, func(), error) {
 	if err != nil {
 		os.Remove(path)
 		cleanup()
-		return "", nil, fmt.Errorf("writing the CA certificate: %w", err)
+		return "", nil, fmt.Errorf("writing %s: %w", what, err)
 	}
 	remove := func() {
 		// Only the file written here: whatever may have replaced it since

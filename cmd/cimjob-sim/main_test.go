@@ -156,30 +156,7 @@ func TestRunRejectsBadFlags(t *testing.T) {
 // into a new private directory; a --cert-out that exists, as a file or as a
 // link, is refused and left alone.
 func TestCAFileCannotBePlanted(t *testing.T) {
-	tmp := t.TempDir()
-	t.Setenv("TMPDIR", tmp)
-	victim := filepath.Join(tmp, "victim")
-	planted := filepath.Join(tmp, "planted-ca.pem")
-	link := filepath.Join(tmp, "cimjob-sim-ca.pem") // the old fixed name
-	for path, content := range map[string]string{victim: "mine", planted: "an attacker's CA"} {
-		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := os.Symlink(victim, link); err != nil {
-		t.Fatal(err)
-	}
-	unchanged := func() {
-		t.Helper()
-		for path, want := range map[string]string{victim: "mine", planted: "an attacker's CA"} {
-			if b, err := os.ReadFile(path); err != nil || string(b) != want {
-				t.Errorf("%s now holds %q (%v), want %q", path, b, err, want)
-			}
-		}
-		if dest, err := os.Readlink(link); err != nil || dest != victim {
-			t.Errorf("the planted link now points to %q (%v)", dest, err)
-		}
-	}
+	tmp, link, planted, unchanged := plant(t, "cimjob-sim-ca.pem", "planted-ca.pem", "an attacker's CA")
 
 	t.Run("default", func(t *testing.T) {
 		url, out, stop := startServe(t, "hardened.json", listener{addr: "127.0.0.1:0", tls: true})
@@ -195,7 +172,7 @@ func TestCAFileCannotBePlanted(t *testing.T) {
 			t.Errorf("the CA file: %v, %v; want a regular file", fi, err)
 		}
 		trustOnly(t, ca, url)
-		unchanged()
+		unchanged(t)
 		stop()
 		if _, err := os.Lstat(filepath.Dir(ca)); !os.IsNotExist(err) {
 			t.Errorf("the private directory outlives the simulator: %v", err)
@@ -211,7 +188,7 @@ func TestCAFileCannotBePlanted(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), path) {
 				t.Errorf("serve with --cert-out %s = %v, want a refusal naming it", path, err)
 			}
-			unchanged()
+			unchanged(t)
 		})
 	}
 
@@ -229,6 +206,39 @@ func TestCAFileCannotBePlanted(t *testing.T) {
 			t.Errorf("the CA file outlives the simulator: %v", err)
 		}
 	})
+}
+
+// plant sets up what another local user could leave in the shared
+// temporary directory (TMPDIR, pointed at tmp for the test): under
+// fixedName, the name the simulator used to write, a link to a file of
+// ours; under plantedName, a file of theirs holding content. unchanged
+// checks that all three are still as planted.
+func plant(t *testing.T, fixedName, plantedName, content string) (tmp, link, planted string, unchanged func(*testing.T)) {
+	tmp = t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	victim := filepath.Join(tmp, "victim")
+	planted = filepath.Join(tmp, plantedName)
+	link = filepath.Join(tmp, fixedName)
+	want := map[string]string{victim: "mine", planted: content}
+	for path, content := range want {
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink(victim, link); err != nil {
+		t.Fatal(err)
+	}
+	return tmp, link, planted, func(t *testing.T) {
+		t.Helper()
+		for path, content := range want {
+			if b, err := os.ReadFile(path); err != nil || string(b) != content {
+				t.Errorf("%s now holds %q (%v), want %q", path, b, err, content)
+			}
+		}
+		if dest, err := os.Readlink(link); err != nil || dest != victim {
+			t.Errorf("the planted link now points to %q (%v)", dest, err)
+		}
+	}
 }
 
 // caPath is the CA file the banner names.

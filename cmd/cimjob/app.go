@@ -12,10 +12,12 @@ import (
 // and the demo can run the real commands with their own stdio and
 // environment.
 type app struct {
-	stdin        io.Reader
-	stdout       io.Writer
-	stderr       io.Writer
-	getenv       func(string) string
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	// lookupEnv is os.LookupEnv: a variable set but empty is not one
+	// left unset (see env).
+	lookupEnv    func(string) (string, bool)
 	isTerminal   func() bool
 	readPassword func() ([]byte, error)
 	readFile     func(string) ([]byte, error)
@@ -48,4 +50,10 @@ func (a *app) run(ctx context.Context, args []string) int {
 // and cleans it: a fault's text comes from the host.
 func oneLine(s string) string {
 	return termtext.OneLine(termtext.Sanitize(s))
+}
+
+// env is the value of the environment variable k, "" when unset.
+func (a *app) env(k string) string {
+	v, _ := a.lookupEnv(k)
+	return v
 }

@@ -60,7 +60,7 @@ func (f *connFlags) negotiatesKerberos() bool {
 	if f.keytab != "" {
 		return true
 	}
-	// The process environment, not app.getenv: it is where the Kerberos
+	// The process environment, not app.lookupEnv: it is where the Kerberos
 	// library will look for the cache.
 	path := krb.CCachePath()
 	if typ, rest, ok := strings.Cut(path, ":"); ok && !strings.Contains(typ, "/") {
@@ -72,6 +72,13 @@ func (f *connFlags) negotiatesKerberos() bool {
 
 // authenticator builds the credentials for the mode.
 func (a *app) authenticator(f *connFlags, mode string, https bool) (wsman.Authenticator, error) {
+	// Set but empty is a mistake (a variable expanded from nothing), not
+	// "no password": Kerberos would fall back to whatever tickets the
+	// cache holds, as someone else perhaps. So it is refused in every
+	// mode, whether or not the mode would have read it.
+	if pw, set := a.lookupEnv(envPassword); set && pw == "" {
+		return nil, &usageError{fmt.Errorf("%s is set but empty: put the password in it, or unset it", envPassword)}
+	}
 	switch mode {
 	case authNTLM:
 		user, password, err := a.credentials(f)

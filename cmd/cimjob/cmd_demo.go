@@ -98,14 +98,14 @@ func (a *app) runDemo(ctx context.Context, f *demoFlags) error {
 
 	// The steps see the demo credentials as if they were in the environment.
 	sub := *a
-	sub.getenv = func(k string) string {
+	sub.lookupEnv = func(k string) (string, bool) {
 		switch k {
 		case envUser:
-			return user
+			return user, true
 		case envPassword:
-			return password
+			return password, true
 		}
-		return a.getenv(k)
+		return a.lookupEnv(k)
 	}
 	var wrong []string
 	for _, st := range steps {

@@ -96,7 +96,11 @@ func (f *connFlags) endpoint() (string, error) {
 		if u.Scheme == "http" && f.https {
 			return "", &usageError{fmt.Errorf("--https conflicts with --host %q: drop --https, or give an https:// URL", h)}
 		}
-		if err := checkHost(h, u.Hostname(), u.Port()); err != nil {
+		// Whatever follows '?' or '#' would go into every request's wsa:To.
+		if strings.ContainsAny(h, "?#") {
+			return "", &usageError{fmt.Errorf("--host %q: the URL of a WS-Man endpoint has no query or fragment: give scheme://host[:port][/path]", h)}
+		}
+		if err := checkHost(h, u.Hostname(), u.Port(), strings.HasSuffix(u.Host, ":"), strings.HasPrefix(u.Host, "[")); err != nil {
 			return "", err
 		}
 		if u.Path == "" || u.Path == "/" {
@@ -108,13 +112,22 @@ func (f *connFlags) endpoint() (string, error) {
 	if f.https {
 		scheme, port = "https", "5986"
 	}
+	bracketed := strings.HasPrefix(h, "[")
 	host, portText, err := net.SplitHostPort(h)
+	colon := err == nil
 	if err != nil {
-		// No port; a bare IPv6 address may still be bracketed.
-		host = strings.TrimSuffix(strings.TrimPrefix(h, "["), "]")
-		portText = ""
+		// No port; a bare IPv6 address may still be bracketed, on both
+		// sides.
+		host, portText = h, ""
+		if bracketed || strings.HasSuffix(h, "]") {
+			inner, closed := strings.CutSuffix(strings.TrimPrefix(h, "["), "]")
+			if !bracketed || !closed {
+				return "", &usageError{fmt.Errorf("--host %q has unbalanced brackets: write [%s], or [%s]:PORT", h, inner, inner)}
+			}
+			host = inner
+		}
 	}
-	if err := checkHost(h, host, portText); err != nil {
+	if err := checkHost(h, host, portText, colon, bracketed); err != nil {
 		return "", err
 	}
 	if portText != "" {
@@ -124,23 +137,35 @@ func (f *connFlags) endpoint() (string, error) {
 }
 
 // checkHost refuses a --host (given as h) whose host part cannot name a
-// host, so that nothing odd is handed to DNS; port may be empty.
-func checkHost(h, host, port string) error {
+// host, so that nothing odd is handed to DNS; port may be empty, though
+// not after a colon (colon), and brackets (bracketed) go only around an
+// IPv6 address.
+func checkHost(h, host, port string, colon, bracketed bool) error {
+	if port == "" && colon {
+		return &usageError{fmt.Errorf("--host %q has a ':' but no port: give the port after it, or drop the ':'", h)}
+	}
 	if port != "" {
 		if p, err := strconv.Atoi(port); err != nil || p < 1 || p > 65535 {
 			return &usageError{fmt.Errorf("--host %q: bad port %q (want 1 to 65535)", h, port)}
 		}
 	}
+	if strings.HasPrefix(host, "-") {
+		return &usageError{fmt.Errorf("--host %q looks like a flag: give the host's name or address after --host", h)}
+	}
 	if !isHostName(host) {
-		return &usageError{fmt.Errorf("--host %q is not a host name or IP address (a name is ASCII letters, digits, '-', '_' and '.'; an internationalised name goes in its xn-- form)", h)}
+		return &usageError{fmt.Errorf("--host %q is not a host name or IP address (a name is dot-separated labels of ASCII letters, digits, '-' and '_', no label starting or ending with '-'; an internationalised name goes in its xn-- form)", h)}
+	}
+	if addr, _, _ := strings.Cut(host, "%"); bracketed && !strings.Contains(addr, ":") {
+		return &usageError{fmt.Errorf("--host %q: brackets go only around an IPv6 address: write the name or IPv4 address without them", h)}
 	}
 	return nil
 }
 
 // isHostName reports whether s is an IP address (an IPv6 one with an
-// optional %zone) or a name of ASCII letters, digits, '-', '_' and '.':
-// what a resolver can look up, and nothing that could disguise itself on
-// a terminal.
+// optional %zone) or a name of dot-separated labels of ASCII letters,
+// digits, '-' and '_' (none empty, none starting or ending with '-', a
+// final dot allowed): what a resolver can look up, and nothing that could
+// disguise itself on a terminal or pass for a flag.
 func isHostName(s string) bool {
 	plain := func(s string) bool {
 		for _, r := range s {
@@ -153,7 +178,15 @@ func isHostName(s string) bool {
 	if addr, zone, hasZone := strings.Cut(s, "%"); net.ParseIP(addr) != nil {
 		return !hasZone || (strings.Contains(addr, ":") && plain(zone))
 	}
-	return plain(s)
+	if !plain(s) {
+		return false
+	}
+	for _, label := range strings.Split(strings.TrimSuffix(s, "."), ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+	}
+	return true
 }
 
 // tlsConfig builds the TLS settings; nil means the defaults (system roots).

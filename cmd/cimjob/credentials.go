@@ -46,7 +46,7 @@ func (a *app) userName(f *connFlags) string {
 	if f.user != "" {
 		return f.user
 	}
-	return a.getenv(envUser)
+	return a.env(envUser)
 }
 
 // optionalPassword returns a password given by file or environment, or ""
@@ -66,5 +66,5 @@ func (a *app) optionalPassword(f *connFlags) (string, error) {
 		}
 		return pw, nil
 	}
-	return a.getenv(envPassword), nil
+	return a.env(envPassword), nil
 }

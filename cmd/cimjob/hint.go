@@ -47,6 +47,9 @@ func hint(err error) string {
 		return "raise --timeout if the host is only slow"
 	case errors.As(err, &te) && te.Op == wsman.OpDial && errors.Is(err, syscall.ECONNREFUSED):
 		return "check --host: WinRM listens on 5985 (HTTP) and 5986 (HTTPS), when enabled (winrm quickconfig)"
+	case errors.Is(err, wsman.ErrHeadTooLarge):
+		// A fixed bound no flag raises.
+		return "no WinRM service sends headers that large: check that --host is a WinRM listener"
 	case errors.Is(err, cim.ErrTooLarge):
 		return "raise --max-response-bytes if the host is trusted"
 	case errors.As(err, &nf) && len(nf.Elsewhere) > 0:

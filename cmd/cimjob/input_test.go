@@ -60,6 +60,19 @@ func TestBadInputIsUsage(t *testing.T) {
 		{"invalid UTF-8 in host URL", []string{"--host", "http://hv01\xff:5985/wsman", "--retries", "0"}, "--host", ""},
 		{"http URL with --https", []string{"--host", "http://" + host, "--https"}, "--https", ""},
 		{"URL with bad port", []string{"--host", "http://hv01:99999/wsman"}, "port", ""},
+		{"URL with an empty port", []string{"--host", "http://hv01:/", "--retries", "0"}, "drop the ':'", ""},
+		{"empty port", []string{"--host", "hv01:", "--retries", "0"}, "drop the ':'", ""},
+		{"URL with a fragment", []string{"--host", "http://hv01:5985/wsman#x", "--retries", "0"}, "no query or fragment", ""},
+		{"URL with an empty fragment", []string{"--host", "http://hv01:5985/wsman#", "--retries", "0"}, "no query or fragment", ""},
+		{"URL with a query", []string{"--host", "http://hv01:5985/wsman?a=b", "--retries", "0"}, "no query or fragment", ""},
+		{"URL with an empty query", []string{"--host", "http://hv01:5985/wsman?", "--retries", "0"}, "no query or fragment", ""},
+		{"unbalanced bracket", []string{"--host", "[::1", "--retries", "0"}, "[::1]", ""},
+		{"unbalanced closing bracket", []string{"--host", "::1]", "--retries", "0"}, "[::1]", ""},
+		{"brackets around a name", []string{"--host", "[hv01]", "--retries", "0"}, "only around an IPv6 address", ""},
+		{"brackets around a name, with a port", []string{"--host", "[hv01]:5985", "--retries", "0"}, "only around an IPv6 address", ""},
+		{"a flag as the host", []string{"--host", "-h", "--retries", "0"}, "looks like a flag", ""},
+		{"a label that starts with '-'", []string{"--host", "hv01.-corp", "--retries", "0"}, "--host", ""},
+		{"an empty label", []string{"--host", "hv01..corp", "--retries", "0"}, "--host", ""},
 
 		// Credentials never in --host, and never echoed from it.
 		{"userinfo in host", []string{"--host", "user:s3cret@hv01"}, "--user", "s3cret"},
@@ -171,4 +184,40 @@ func TestNoFlagTakesASecret(t *testing.T) {
 		}
 	}
 	visit((&app{}).newRootCmd())
+}
+
+// TestEmptyPasswordVariableIsUsage: CIMJOB_PASSWORD set but empty (most
+// often expanded from a variable that was never set) is an error in every
+// auth mode, before anything is sent: with Kerberos it used to fall back
+// silently to the credential cache, whose tickets may be someone else's.
+func TestEmptyPasswordVariableIsUsage(t *testing.T) {
+	sim, host := startSim(t, "default.json")
+	passwordFile := filepath.Join(t.TempDir(), "password")
+	if err := os.WriteFile(passwordFile, []byte(demoPassword+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name string
+		args []string // after "error --host HOST --job ID"
+	}{
+		{"ntlm", nil},
+		{"negotiate", []string{"--auth", "negotiate"}},
+		{"basic", []string{"--auth", "basic", "--allow-unencrypted"}},
+		{"kerberos", []string{"--auth", "kerberos"}},
+		{"kerberos with a keytab", []string{"--auth", "kerberos", "--keytab", filepath.Join(t.TempDir(), "no.keytab")}},
+		{"certificate", []string{"--auth", "certificate", "--https", "--cert-file", passwordFile, "--key-file", passwordFile}},
+		{"ntlm with a password file", []string{"--password-file", passwordFile}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			before := sim.Stats().Requests
+			env := map[string]string{envUser: demoUserName, envPassword: ""}
+			r := runCLI(t, env, append([]string{"error", "--host", host, "--job", failedStart}, tt.args...)...)
+			if r.code != exitUsage || !strings.Contains(r.stderr, envPassword+" is set but empty") || strings.Count(r.stderr, "\n") != 1 {
+				t.Errorf("exit %d, stderr %q; want %d and one line saying %s is set but empty", r.code, r.stderr, exitUsage, envPassword)
+			}
+			if got := sim.Stats().Requests - before; got != 0 {
+				t.Errorf("%d requests reached the host", got)
+			}
+		})
+	}
 }

@@ -70,10 +70,13 @@ func runCLI(t *testing.T, env map[string]string, args ...string) result {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
 	a := &app{
-		stdin:        strings.NewReader(""),
-		stdout:       &stdout,
-		stderr:       &stderr,
-		getenv:       func(k string) string { return env[k] },
+		stdin:  strings.NewReader(""),
+		stdout: &stdout,
+		stderr: &stderr,
+		lookupEnv: func(k string) (string, bool) {
+			v, ok := env[k]
+			return v, ok
+		},
 		isTerminal:   func() bool { return false },
 		readPassword: func() ([]byte, error) { return nil, fmt.Errorf("no terminal in tests") },
 		readFile:     os.ReadFile,
@@ -438,6 +441,14 @@ func TestEndpoint(t *testing.T) {
 		{"hv01\xff", false, "", true},
 		{"hv01:0", false, "", true},
 		{"http://hv01:0/wsman", false, "", true},
+		// The stricter forms refuse only what they should.
+		{"hv01.corp.example.", false, "http://hv01.corp.example.:5985/wsman", false},
+		{"http://[fe80::1]:5985/wsman", false, "http://[fe80::1]:5985/wsman", false},
+		{"[fe80::1%eth0]:5985", false, "http://[fe80::1%25eth0]:5985/wsman", false},
+		{"http://[hv01]/wsman", false, "", true},
+		{"hv-01", false, "http://hv-01:5985/wsman", false},
+		{"hv01-", false, "", true},
+		{"[10.0.0.5]", false, "", true},
 	}
 	for _, tt := range tests {
 		f := connFlags{host: tt.host, https: tt.https}

@@ -22,7 +22,7 @@ bad response).`,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 	root.AddCommand(a.newErrorCmd(), a.newDemoCmd(), a.newVersionCmd())
-	root.AddCommand(manpage.Command(root, a.getenv))
+	root.AddCommand(manpage.Command(root, a.env))
 	registerCompletions(root)
 	return root
 }
