@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -16,6 +17,7 @@ import (
 // errorFlags are the flags of `cimjob error`.
 type errorFlags struct {
 	conn      connFlags
+	config    configFlags
 	profile   string
 	namespace string
 	class     string
@@ -44,10 +46,14 @@ terminal; never from the command line.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			f.profileSet = cmd.Flags().Changed("profile")
+			if err := a.applyErrorConfig(cmd, &f); err != nil {
+				return err
+			}
 			return a.runError(cmd.Context(), &f)
 		},
 	}
 	f.conn.register(cmd.Flags())
+	f.config.register(cmd.Flags())
 	fs := cmd.Flags()
 	fs.StringVar(&f.profile, "profile", "hyperv", "job class family: hyperv (Msvm_ConcreteJob), msps (Msps_ProvisioningJob), cim (any CIM_ConcreteJob; needs --namespace and --class)")
 	fs.StringVar(&f.namespace, "namespace", "", "WMI namespace of the job class (default: the profile's)")
@@ -57,6 +63,26 @@ terminal; never from the command line.`,
 	registerOutput(fs, &f.output, "output format")
 	fs.BoolVar(&f.skipJob, "skip-job", false, "do not read the job's own properties (state, type, times)")
 	return cmd
+}
+
+// applyErrorConfig applies the config file and CIMJOB_* variables. error
+// asks one host: a group of one host gives it; a group with more (or one
+// besides --host) is check's work.
+func (a *app) applyErrorConfig(cmd *cobra.Command, f *errorFlags) error {
+	var hosts []string
+	if err := a.applyConfig(cmd, &f.config, &f.conn, &hosts); err != nil {
+		return err
+	}
+	if f.conn.host != "" && !slices.Contains(hosts, f.conn.host) {
+		hosts = append([]string{f.conn.host}, hosts...)
+	}
+	switch {
+	case len(hosts) > 1:
+		return &usageError{fmt.Errorf("error asks one host, and --group %s gives %d (with --host): use 'cimjob check --group %s' for many", f.config.group, len(hosts), f.config.group)}
+	case len(hosts) == 1:
+		f.conn.host = hosts[0]
+	}
+	return nil
 }
 
 func (a *app) runError(ctx context.Context, f *errorFlags) error {

@@ -38,6 +38,9 @@ type connFlags struct {
 	retries          int
 	maxBody          int64
 	debug            bool
+	// password comes from the config file (password: or password-env:),
+	// never from a flag; see configPassword.
+	password string
 }
 
 func (f *connFlags) register(fs *pflag.FlagSet) {

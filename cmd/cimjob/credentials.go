@@ -49,8 +49,9 @@ func (a *app) userName(f *connFlags) string {
 	return a.env(envUser)
 }
 
-// optionalPassword returns a password given by file or environment, or ""
-// when none is: for mechanisms that have other ways in.
+// optionalPassword returns a password given by file, environment or the
+// config file (applyConfig), or "" when none is: for mechanisms that have
+// other ways in.
 func (a *app) optionalPassword(f *connFlags) (string, error) {
 	if f.passwordFile != "" {
 		b, err := a.readFile(f.passwordFile)
@@ -66,5 +67,8 @@ func (a *app) optionalPassword(f *connFlags) (string, error) {
 		}
 		return pw, nil
 	}
-	return a.env(envPassword), nil
+	if pw := a.env(envPassword); pw != "" {
+		return pw, nil
+	}
+	return f.password, nil
 }
