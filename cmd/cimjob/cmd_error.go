@@ -38,8 +38,13 @@ func (a *app) newErrorCmd() *cobra.Command {
 GetError on hosts without it, for Hyper-V; GetError otherwise) and prints
 every CIM_Error the job reports.
 
-The password comes from $CIMJOB_PASSWORD, --password-file, or a prompt on a
-terminal; never from the command line.`,
+The password comes from $CIMJOB_PASSWORD, --password-file, the config file,
+or a prompt on a terminal; never from the command line.
+
+Every flag can also be set by a CIMJOB_* variable (--timeout: CIMJOB_TIMEOUT)
+or in the config file (--config, else $XDG_CONFIG_HOME/cimjob/config.yaml):
+flags win over variables, variables over the --group's settings, those over
+the file's defaults. A --group must have one host here; use check for more.`,
 		Example: `  CIMJOB_USER=admin CIMJOB_PASSWORD=... cimjob error --host hv01.corp.example --https --job 5A3C1E2B-...
   cimjob error --host hv01 --https --profile msps --job 8F0D... -o json
   cimjob error --host hv01 --https --job '\\HV01\root\virtualization\v2:Msvm_ConcreteJob.InstanceID="5A3C1E2B-..."'`,
