@@ -96,7 +96,8 @@ func (a *app) runDemo(ctx context.Context, f *demoFlags) error {
 	fmt.Fprintf(a.stdout, "Each step runs the real 'cimjob error' against it as user %q (password from the scenario, passed as %s),\n", user, envPassword)
 	fmt.Fprintln(a.stdout, "with cimjob's default NTLM authentication sealing every message, as an untouched Windows host requires.")
 
-	// The steps see the demo credentials as if they were in the environment.
+	// The steps see the demo credentials as if they were in the environment,
+	// and nothing else of cimjob's.
 	sub := *a
 	sub.lookupEnv = func(k string) (string, bool) {
 		switch k {
@@ -104,6 +105,11 @@ func (a *app) runDemo(ctx context.Context, f *demoFlags) error {
 			return user, true
 		case envPassword:
 			return password, true
+		}
+		// The user's CIMJOB_* settings and config file are for real
+		// hosts; the demo's own simulator needs the defaults.
+		if strings.HasPrefix(k, envPrefix) || k == "XDG_CONFIG_HOME" || k == "HOME" {
+			return "", false
 		}
 		return a.lookupEnv(k)
 	}

@@ -456,3 +456,14 @@ groups:
 		}
 	}
 }
+
+// TestConfigDemoIgnoresUserSettings: the demo runs against its own
+// simulator, so the user's CIMJOB_* variables and config file (meant for
+// real hosts) must not change it.
+func TestConfigDemoIgnoresUserSettings(t *testing.T) {
+	xdg, _ := writeConfig(t, "defaults: {auth: kerberos, timeout: 1ns}\n", 0o600)
+	r := runCLI(t, map[string]string{"XDG_CONFIG_HOME": xdg, "CIMJOB_HTTPS": "true", "CIMJOB_RETRIES": "x"}, "demo")
+	if r.code != exitOK {
+		t.Fatalf("demo: exit %d: %s\n%s", r.code, r.stderr, r.stdout)
+	}
+}
