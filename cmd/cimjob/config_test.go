@@ -467,3 +467,29 @@ func TestConfigDemoIgnoresUserSettings(t *testing.T) {
 		t.Fatalf("demo: exit %d: %s\n%s", r.code, r.stderr, r.stdout)
 	}
 }
+
+// FuzzParseConfig: no file makes the parser panic, and a password given
+// in a file that is refused never shows in the error.
+func FuzzParseConfig(f *testing.F) {
+	f.Add([]byte("defaults: {auth: ntlm, https: true, timeout: 30s}\ngroups:\n  g:\n    hosts: [hv01, \"hv02:5986\"]\n    password: " + secretPassword + "\n"))
+	f.Add([]byte("defaults: &a {x: 1}\ngroups: {g: *a}\n"))
+	f.Add([]byte("groups:\n  g: {hosts: hv01, password: [" + secretPassword + "]}\n"))
+	f.Add([]byte("- 1\n---\n{}\n"))
+	c := newConfigCmd(nil)
+	keys := configKeys(c.cmd)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		cfg, err := parseConfig("config.yaml", data, keys)
+		if err == nil {
+			if cfg == nil {
+				t.Fatal("nil config without an error")
+			}
+			return
+		}
+		// Only where the secret is a password's value: as a key, say, it
+		// may be named.
+		onlyPassword := bytes.Count(data, []byte(secretPassword)) == bytes.Count(data, []byte("password: "+secretPassword))
+		if onlyPassword && strings.Contains(err.Error(), secretPassword) {
+			t.Fatalf("the error shows the password: %v", err)
+		}
+	})
+}
