@@ -167,7 +167,11 @@ func (a *app) applyConfig(cmd *cobra.Command, cf *configFlags, conn *connFlags, 
 				names = append(names, n)
 			}
 			slices.Sort(names)
-			return &configError{fmt.Errorf("--group %s: %s has no such group (it has: %s)", group, file.path, strings.Join(names, ", "))}
+			has := "it has no groups:"
+			if len(names) > 0 {
+				has = "it has: " + strings.Join(names, ", ")
+			}
+			return &configError{fmt.Errorf("--group %s: %s has no such group (%s)", group, file.path, has)}
 		}
 	}
 	layers := []configLayer{}
