@@ -112,6 +112,8 @@ type configFile struct {
 	groups   map[string]*configGroup
 	// passwordLine is the line of the first password: key, 0 if none.
 	passwordLine int
+	// home is $HOME, for file names written ~/...
+	home string
 }
 
 // at prefixes a message with the file and line it is about.
@@ -150,6 +152,9 @@ func (a *app) applyConfig(cmd *cobra.Command, cf *configFlags, conn *connFlags, 
 		var err error
 		if file, err = a.loadConfig(path, explicit, configKeys(cmd.Root())); err != nil {
 			return err
+		}
+		if file != nil {
+			file.home = a.env("HOME")
 		}
 	}
 	var g *configGroup
@@ -294,8 +299,13 @@ func (c *configFile) set(fl *pflag.Flag, e *configEntry) error {
 }
 
 // resolve makes a relative file name of the config relative to its
-// directory: where the file is, not where cimjob happens to run.
+// directory (where the file is, not where cimjob happens to run), and
+// ~/name relative to $HOME.
 func (c *configFile) resolve(name string) string {
+	// No shell expands ~/ in a YAML file; a user writes it anyway.
+	if rest, ok := strings.CutPrefix(name, "~/"); ok && c.home != "" {
+		return filepath.Join(c.home, rest)
+	}
 	if name == "" || filepath.IsAbs(name) || strings.HasPrefix(name, "~") {
 		return name
 	}

@@ -163,6 +163,7 @@ func TestConfigPasswordPrecedence(t *testing.T) {
 		{"group password-env", nil, map[string]string{"PW_VAR": "pw-var"}, "password-env: PW_VAR", "password: pw-defaults", "pw-var"},
 		{"group password-file", nil, nil, "password-file: " + groupFile, "password: pw-defaults", "pw-groupfile"},
 		{"relative password-file", nil, nil, "password-file: ../../group", "", "pw-groupfile"},
+		{"password-file in ~/", nil, map[string]string{"HOME": dir}, "password-file: ~/group", "", "pw-groupfile"},
 		{"env file over group", nil, map[string]string{"CIMJOB_PASSWORD_FILE": envFile}, "password: pw-group", "", "pw-envfile"},
 		{"env over env file", nil, map[string]string{"CIMJOB_PASSWORD_FILE": envFile, envPassword: "pw-env"}, "password: pw-group", "", "pw-env"},
 		{"env over group", nil, map[string]string{envPassword: "pw-env"}, "password: pw-group", "password: pw-defaults", "pw-env"},
