@@ -11,11 +11,13 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cimjob/cimjob/cim/job"
+	"github.com/cimjob/cimjob/wsman"
 )
 
 // errorFlags are the flags of `cimjob error`.
 type errorFlags struct {
 	conn      connFlags
+	config    configFlags
 	profile   string
 	namespace string
 	class     string
@@ -44,22 +46,41 @@ terminal; never from the command line.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			f.profileSet = cmd.Flags().Changed("profile")
-			return a.runError(cmd.Context(), &f)
+			return a.runError(cmd.Context(), cmd, &f, job.GetErrors)
 		},
 	}
-	f.conn.register(cmd.Flags())
+	f.register(cmd)
+	return cmd
+}
+
+// register adds the flags of error (and wait) to cmd.
+func (f *errorFlags) register(cmd *cobra.Command) {
 	fs := cmd.Flags()
-	fs.StringVar(&f.profile, "profile", "hyperv", "job class family: hyperv (Msvm_ConcreteJob), msps (Msps_ProvisioningJob), cim (any CIM_ConcreteJob; needs --namespace and --class)")
-	fs.StringVar(&f.namespace, "namespace", "", "WMI namespace of the job class (default: the profile's)")
-	fs.StringVar(&f.class, "class", "", "job class (default: the profile's)")
+	f.conn.register(fs)
+	f.config.register(fs)
+	registerProfile(fs, &f.profile, &f.namespace, &f.class)
 	fs.Var(&f.method, "method", "error method: auto, GetError or GetErrorEx")
 	fs.StringVar(&f.jobID, "job", "", `InstanceID of the job, or its WMI object path ([\\server\]namespace:Class.InstanceID="..."), which also gives --namespace and --class`)
 	registerOutput(fs, &f.output, "output format")
 	fs.BoolVar(&f.skipJob, "skip-job", false, "do not read the job's own properties (state, type, times)")
-	return cmd
 }
 
-func (a *app) runError(ctx context.Context, f *errorFlags) error {
+// fetchErrors gets a job's errors: job.GetErrors for error; for wait, a
+// job.Wait that ends with them.
+type fetchErrors func(ctx context.Context, c *wsman.Client, ref job.Ref, opt job.Options) (*job.Result, error)
+
+// runError asks one host about one job with fetch and prints the answer.
+func (a *app) runError(ctx context.Context, cmd *cobra.Command, f *errorFlags, fetch fetchErrors) error {
+	var hosts []string
+	if err := a.applyConfig(cmd, &f.config, &f.conn, &hosts); err != nil {
+		return err
+	}
+	if len(hosts) > 1 || len(hosts) == 1 && strings.TrimSpace(f.conn.host) != "" {
+		return &usageError{fmt.Errorf("%s asks one host, and --group names more: give one --host, or use check", cmd.Name())}
+	}
+	if len(hosts) == 1 {
+		f.conn.host = hosts[0]
+	}
 	if f.jobID == "" {
 		return &usageError{errors.New("no job: give --job INSTANCEID")}
 	}
@@ -98,7 +119,7 @@ func (a *app) runError(ctx context.Context, f *errorFlags) error {
 	defer cancel()
 
 	ref := job.Ref{Profile: profile, InstanceID: path.InstanceID}
-	res, err := job.GetErrors(ctx, c, ref, job.Options{Method: f.method, SkipJob: f.skipJob})
+	res, err := fetch(ctx, c, ref, job.Options{Method: f.method, SkipJob: f.skipJob})
 	if err != nil {
 		if failed := (&answerError{err}); exitCode(failed) != exitNoAnswer {
 			// exitcode.go says the request could not even be sent (a
