@@ -27,7 +27,7 @@ type fleetFlags struct {
 	hostsFile string
 	parallel  int
 	deadline  time.Duration
-	output    string
+	output    fleetFormat
 	// profile, namespace and class: jobs and check only.
 	profile, namespace, class string
 }
@@ -56,7 +56,8 @@ func (f *fleetFlags) register(cmd *cobra.Command, withProfile bool) {
 	fs.StringVar(&f.hostsFile, "hosts-file", "", "file of hosts, one a line as --host takes them ('#' comments, blank lines skipped; '-' reads stdin)")
 	fs.IntVar(&f.parallel, "parallel", fleet.DefaultParallel, "how many hosts to ask at once")
 	fs.DurationVar(&f.deadline, "deadline", 0, "give up on the whole run after this long, printing what finished (0: no limit)")
-	fs.StringVarP(&f.output, "output", "o", "text", "output format: "+strings.Join(fleetFormats(), ", "))
+	f.output = "text"
+	fs.VarP(&f.output, "output", "o", "output format: "+strings.Join(fleetFormats(), ", "))
 	if withProfile {
 		registerProfile(fs, &f.profile, &f.namespace, &f.class)
 	}
@@ -196,7 +197,7 @@ func (a *app) runFleet(ctx context.Context, cmd *cobra.Command, what fleetComman
 	if err != nil {
 		return err
 	}
-	w, err := newFleetWriter(f.output, what, a.stdout, fleetStyle{color: a.color()})
+	w, err := newFleetWriter(string(f.output), what, a.stdout, fleetStyle{color: a.color()})
 	if err != nil {
 		return err
 	}
@@ -259,4 +260,21 @@ func (p *fleetProgress) clear() {
 	if p.on && p.done > 0 {
 		fmt.Fprint(p.w, "\r\x1b[K")
 	}
+}
+
+// fleetFormat is the -o flag of the fleet commands, checked when parsed
+// as error's is.
+type fleetFormat string
+
+func (o *fleetFormat) String() string { return string(*o) }
+func (o *fleetFormat) Type() string   { return "format" }
+
+func (o *fleetFormat) Set(s string) error {
+	for _, f := range fleetFormats() {
+		if s == f {
+			*o = fleetFormat(s)
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown output format %q (want one of %s)", s, strings.Join(fleetFormats(), ", "))
 }
