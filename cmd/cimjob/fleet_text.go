@@ -6,7 +6,6 @@ import (
 	"io"
 	"sort"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/cimjob/cimjob/cim"
 	"github.com/cimjob/cimjob/cim/job"
@@ -249,7 +248,7 @@ func (tb *table) write(w io.Writer) {
 			if i >= len(width) {
 				width = append(width, 0)
 			}
-			width[i] = max(width[i], utf8.RuneCountInString(c.text))
+			width[i] = max(width[i], displayWidth(c.text))
 		}
 	}
 	for _, r := range all {
@@ -258,7 +257,7 @@ func (tb *table) write(w io.Writer) {
 			text := c.text
 			b.WriteString(paint(tb.color, c.sgr, text))
 			if i < len(r)-1 {
-				b.WriteString(strings.Repeat(" ", width[i]-utf8.RuneCountInString(text)+2))
+				b.WriteString(strings.Repeat(" ", width[i]-displayWidth(text)+2))
 			}
 		}
 		fmt.Fprintln(w, b.String())
@@ -271,4 +270,20 @@ func paint(on bool, sgr, s string) string {
 		return s
 	}
 	return "\x1b[" + sgr + "m" + s + "\x1b[0m"
+}
+
+// displayWidth is how many terminal columns s takes: two for an East
+// Asian wide or fullwidth character (Hyper-V's Japanese, Chinese and
+// Korean job names), one for any other (s is sanitized: no controls).
+func displayWidth(s string) int {
+	n := 0
+	for _, r := range s {
+		n++
+		if r >= 0x1100 && (r <= 0x115f || r >= 0x2e80 && r <= 0xa4cf && r != 0x303f ||
+			r >= 0xac00 && r <= 0xd7a3 || r >= 0xf900 && r <= 0xfaff || r >= 0xfe30 && r <= 0xfe4f ||
+			r >= 0xff00 && r <= 0xff60 || r >= 0xffe0 && r <= 0xffe6 || r >= 0x20000 && r <= 0x3fffd) {
+			n++
+		}
+	}
+	return n
 }
