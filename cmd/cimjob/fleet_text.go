@@ -93,6 +93,9 @@ func (t *fleetText) Done(s fleet.Summary) error {
 				cell{text: id.ProtocolVersion}, cell{text: "ok", sgr: sgrGreen})
 		}
 	}
+	if t.cmd == cmdJobs {
+		tb.dropEmpty(3) // TYPE: only Hyper-V's jobs have one
+	}
 	if len(tb.rows) > 0 {
 		tb.write(bw)
 	}
@@ -235,6 +238,25 @@ func (tb *table) row(cells ...cell) {
 		}
 	}
 	tb.rows = append(tb.rows, cells)
+}
+
+// dropEmpty removes column i when no row has a value in it.
+func (tb *table) dropEmpty(i int) {
+	for _, r := range tb.rows {
+		if i < len(r) && r[i].text != "-" {
+			return
+		}
+	}
+	drop := func(r []cell) []cell {
+		if i >= len(r) {
+			return r
+		}
+		return append(r[:i:i], r[i+1:]...)
+	}
+	tb.head = drop(tb.head)
+	for j := range tb.rows {
+		tb.rows[j] = drop(tb.rows[j])
+	}
 }
 
 func (tb *table) write(w io.Writer) {
