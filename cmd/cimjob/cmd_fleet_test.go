@@ -262,3 +262,30 @@ func TestFleetColour(t *testing.T) {
 		t.Errorf("no progress on a terminal: %q", stderr.String())
 	}
 }
+
+// TestWaitProgress checks wait's progress line on a terminal (state and
+// percentage) while a job runs, and that --timeout ends the wait with
+// error's "no answer" code.
+func TestWaitProgress(t *testing.T) {
+	f, _ := startFleet(t, simulator.FleetOptions{Hosts: 1, Jobs: 12})
+	h := f.Hosts()[0]
+	var running string
+	for _, j := range h.Server.GeneratedJobs() {
+		if j.JobState == 4 && j.Namespace == "root/virtualization/v2" {
+			running = j.InstanceID
+		}
+	}
+	if running == "" {
+		t.Fatal("no running Hyper-V job")
+	}
+	var stdout, stderr bytes.Buffer
+	a := testApp(&stdout, &stderr, demoEnv())
+	a.isTerminal = func() bool { return true }
+	code := a.run(context.Background(), []string{"wait", "--host", h.URL, "--job", running, "--timeout", "1s"})
+	if code != exitNoAnswer {
+		t.Fatalf("exit %d, want 3\n%s%s", code, stdout.String(), stderr.String())
+	}
+	if want := "job " + running + ": Running (4), "; !strings.Contains(stderr.String(), want) {
+		t.Errorf("stderr lacks %q: %q", want, stderr.String())
+	}
+}
