@@ -130,8 +130,9 @@ func probeHost(ctx context.Context, t Target, timeout time.Duration, probe Probe
 	case err != nil:
 		r.Status, r.Err = Unreachable, err
 		if ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
-			// Say that the deadline, not the host, ended the probe.
-			r.Err = fmt.Errorf("%w (%v)", err, ctx.Err())
+			// Say that the deadline, not the host, ended the probe, so that
+			// errors.Is finds context.DeadlineExceeded.
+			r.Err = fmt.Errorf("%w (%w)", err, ctx.Err())
 		}
 	case len(r.FailedJobs) > 0 || r.Status == Failed:
 		// Jobs marks the host Failed itself: it keeps every job listed.
