@@ -2,6 +2,9 @@ package fleet
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"sync"
 	"time"
 
 	"github.com/cimjob/cimjob/cim/job"
@@ -37,17 +40,179 @@ type Probe func(ctx context.Context, c *wsman.Client, r *HostResult) error
 // ends; then the hosts still running are abandoned (their connections
 // closed) and not reported.
 func Run(ctx context.Context, targets []Target, opt Options, probe Probe, emit func(*HostResult)) Summary {
-	return Summary{Targets: len(targets), Cancelled: true} // implemented on branch f8-lib
+	sum := Summary{Targets: len(targets)}
+	n := opt.Parallel
+	if n <= 0 {
+		n = DefaultParallel
+	}
+	n = min(n, len(targets))
+	// Hosts still running when ctx ends are cancelled through runCtx; the
+	// results they then produce are not reported.
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	next := make(chan int)
+	done := make(chan *HostResult)
+	var wg sync.WaitGroup
+	for w := 0; w < n; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				r := probeHost(runCtx, targets[i], opt.HostTimeout, probe)
+				select {
+				case done <- r:
+				case <-runCtx.Done():
+					return
+				}
+			}
+		}()
+	}
+	go func() {
+		defer close(next)
+		for i := range targets {
+			select {
+			case next <- i:
+			case <-runCtx.Done():
+				return
+			}
+		}
+	}()
+	for reported := 0; reported < len(targets); reported++ {
+		select {
+		case r := <-done:
+			sum.add(r)
+			if emit != nil {
+				emit(r)
+			}
+			continue
+		case <-ctx.Done():
+		}
+		sum.Cancelled = true
+		break
+	}
+	cancel()
+	// The workers end promptly: their probes see runCtx end, and their
+	// clients are closed before they return.
+	wg.Wait()
+	return sum
+}
+
+func (s *Summary) add(r *HostResult) {
+	switch r.Status {
+	case Healthy:
+		s.Healthy++
+	case Failed:
+		s.Failed++
+	case Unreachable:
+		s.Unreachable++
+	}
+	s.FailedJobs += len(r.FailedJobs)
+}
+
+// probeHost asks one host, with its own client and deadline.
+func probeHost(ctx context.Context, t Target, timeout time.Duration, probe Probe) *HostResult {
+	r := &HostResult{Host: t.Name, URL: t.Config.URL, Start: time.Now()}
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+	err := func() error {
+		c, err := wsman.NewClient(t.Config)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		return probe(ctx, c, r)
+	}()
+	r.Duration = time.Since(r.Start)
+	switch {
+	case err != nil:
+		r.Status, r.Err = Unreachable, err
+		if ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
+			// Say that the deadline, not the host, ended the probe, so that
+			// errors.Is finds context.DeadlineExceeded.
+			r.Err = fmt.Errorf("%w (%w)", err, ctx.Err())
+		}
+	case len(r.FailedJobs) > 0 || r.Status == Failed:
+		// Jobs marks the host Failed itself: it keeps every job listed.
+		r.Status = Failed
+	default:
+		r.Status = Healthy
+	}
+	return r
 }
 
 // Identify asks each host to identify itself (vendor, product and
 // protocol versions), which also shows that authentication works.
-func Identify() Probe { return nil }
+func Identify() Probe {
+	return func(ctx context.Context, c *wsman.Client, r *HostResult) error {
+		id, err := c.Identify(ctx)
+		if err != nil {
+			return err
+		}
+		r.Identity = id
+		return nil
+	}
+}
 
-// Jobs lists each host's jobs of the profile.
-func Jobs(p job.Profile, opt job.ListOptions) Probe { return nil }
+// Jobs lists each host's jobs of the profile. A listed job that opt.Policy
+// counts as failed makes the host Failed.
+func Jobs(p job.Profile, opt job.ListOptions) Probe {
+	return func(ctx context.Context, c *wsman.Client, r *HostResult) error {
+		jobs, err := job.List(ctx, c, p, opt)
+		if err != nil {
+			return err
+		}
+		r.Jobs = jobs
+		for _, j := range jobs {
+			if opt.Policy.Failed(j.Properties) {
+				r.Status = Failed
+			}
+		}
+		return nil
+	}
+}
 
 // Check lists each host's failed jobs of the profile (opt.Which is
 // taken as job.Failed) and calls the error method of each, as
 // job.GetErrors does.
-func Check(p job.Profile, opt job.ListOptions, errs job.Options) Probe { return nil }
+func Check(p job.Profile, opt job.ListOptions, errs job.Options) Probe {
+	opt.Which = job.Failed
+	return func(ctx context.Context, c *wsman.Client, r *HostResult) error {
+		jobs, err := job.List(ctx, c, p, opt)
+		if err != nil {
+			return err
+		}
+		// The listing already holds each job's properties: GetErrors need
+		// not read them again.
+		eo := errs
+		eo.SkipJob = true
+		r.FailedJobs = make([]FailedJob, 0, len(jobs))
+		for _, j := range jobs {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			fj := FailedJob{Listed: j}
+			res, err := job.GetErrors(ctx, c, j.Ref, eo)
+			var nf *job.NotFoundError
+			switch {
+			case errors.As(err, &nf):
+				fj.Vanished = true
+			case err != nil:
+				if ctx.Err() != nil {
+					// The deadline ended the host, not this job alone.
+					return err
+				}
+				fj.Err = err
+			default:
+				if !errs.SkipJob {
+					res.Job = j.Properties
+				}
+				fj.Result = res
+			}
+			r.FailedJobs = append(r.FailedJobs, fj)
+		}
+		return nil
+	}
+}

@@ -2,6 +2,9 @@ package job
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
 	"time"
 
 	"github.com/cimjob/cimjob/wsman"
@@ -29,5 +32,65 @@ const (
 // GetErrors returns for it. It returns ctx's error when ctx ends first,
 // and *NotFoundError when the job is gone.
 func Wait(ctx context.Context, c *wsman.Client, ref Ref, opt WaitOptions) (*Result, error) {
-	return nil, errNotBuilt
+	if ref.InstanceID == "" {
+		return nil, errors.New("job: no InstanceID given")
+	}
+	lo, hi := opt.PollMin, opt.PollMax
+	if lo <= 0 {
+		lo = DefaultPollMin
+	}
+	if hi <= 0 {
+		hi = DefaultPollMax
+	}
+	if hi < lo {
+		hi = lo
+	}
+	uri := ref.Profile.ResourceURI()
+	sel := wsman.Selector{Name: "InstanceID", Value: ref.InstanceID}
+	step := lo
+	for {
+		inst, err := c.Get(ctx, uri, sel)
+		if f, ok := notFound(err); ok {
+			return nil, &NotFoundError{Ref: ref, Fault: f, Elsewhere: lookElsewhere(ctx, c, ref)}
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading job %s: %w", ref.InstanceID, err)
+		}
+		props := newProperties(ref.Profile, inst)
+		if opt.Progress != nil {
+			opt.Progress(props)
+		}
+		if props.JobState != nil && Terminal(props.JobState.Value) {
+			// The last poll already read the job: GetErrors need not
+			// read it again.
+			eo := opt.Errors
+			skip := eo.SkipJob
+			eo.SkipJob = true
+			res, err := GetErrors(ctx, c, ref, eo)
+			if err != nil {
+				return nil, err
+			}
+			if !skip && res.Job == nil {
+				res.Job = props
+			}
+			return res, nil
+		}
+		t := time.NewTimer(jitter(step, lo, hi))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		case <-t.C:
+		}
+		step = min(2*step, hi)
+	}
+}
+
+// jitter spreads d by a quarter either way, within [lo, hi], so that many
+// waiters started together do not poll a host in step.
+func jitter(d, lo, hi time.Duration) time.Duration {
+	if q := int64(d / 2); q > 0 {
+		d += time.Duration(rand.Int64N(q+1)) - d/4
+	}
+	return min(max(d, lo), hi)
 }

@@ -139,21 +139,37 @@ func (a *app) newClient(f *connFlags) (*wsman.Client, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	https := strings.HasPrefix(endpoint, "https:")
-	mode, err := f.authMode()
+	base, err := a.clientConfig(f, strings.HasPrefix(endpoint, "https:"))
 	if err != nil {
 		return nil, "", err
+	}
+	cfg := base
+	cfg.URL = endpoint
+	c, err := newCheckedClient(cfg)
+	if err != nil {
+		return nil, "", err
+	}
+	return c, endpoint, nil
+}
+
+// clientConfig builds, once, the client Config the flags describe, all
+// but its URL: one host's or a fleet's, whose hosts differ only in URL
+// (see hostConfig). https says whether the URLs are HTTPS, for the checks
+// that depend on it.
+func (a *app) clientConfig(f *connFlags, https bool) (wsman.Config, error) {
+	mode, err := f.authMode()
+	if err != nil {
+		return wsman.Config{}, err
 	}
 	auth, err := a.authenticator(f, mode, https)
 	if err != nil {
-		return nil, "", err
+		return wsman.Config{}, err
 	}
 	tlsCfg, err := a.tlsConfig(f)
 	if err != nil {
-		return nil, "", err
+		return wsman.Config{}, err
 	}
 	cfg := wsman.Config{
-		URL:              endpoint,
 		Auth:             auth,
 		AllowUnencrypted: f.allowUnencrypted,
 		TLSConfig:        tlsCfg,
@@ -167,12 +183,41 @@ func (a *app) newClient(f *connFlags) (*wsman.Client, string, error) {
 	if f.debug {
 		cfg.Debug = a.stderr
 	}
+	return cfg, nil
+}
+
+// hostConfig is base (from clientConfig) for one host, named as --host
+// would name it, checked as newClient checks it.
+func hostConfig(f *connFlags, base wsman.Config, host string) (wsman.Config, error) {
+	g := *f
+	g.host = host
+	endpoint, err := g.endpoint()
+	if err != nil {
+		return wsman.Config{}, err
+	}
+	cfg := base
+	cfg.URL = endpoint
+	if _, cert := cfg.Auth.(wsman.CertificateAuth); cert && !strings.HasPrefix(endpoint, "https:") {
+		return wsman.Config{}, &usageError{fmt.Errorf("--auth certificate works only over HTTPS: %s is plain HTTP; add --https or give an https:// URL", endpoint)}
+	}
+	// NewClient opens no connection: building one is how to ask wsman
+	// whether it would refuse the Config, in its own words.
+	c, err := newCheckedClient(cfg)
+	if err != nil {
+		return wsman.Config{}, err
+	}
+	c.Close()
+	return cfg, nil
+}
+
+// newCheckedClient is wsman.NewClient with its refusals as usage errors.
+func newCheckedClient(cfg wsman.Config) (*wsman.Client, error) {
 	c, err := wsman.NewClient(cfg)
 	if errors.Is(err, wsman.ErrUnencrypted) {
-		return nil, "", &usageError{&unencryptedRefusal{fmt.Errorf("refusing to send the %s password in the clear over plain HTTP to %s: use --https, the default --auth ntlm (which seals every message), or --allow-unencrypted if you accept that anyone on the path can read it", auth.Scheme(), endpoint)}}
+		return nil, &usageError{&unencryptedRefusal{fmt.Errorf("refusing to send the %s password in the clear over plain HTTP to %s: use --https, the default --auth ntlm (which seals every message), or --allow-unencrypted if you accept that anyone on the path can read it", cfg.Auth.Scheme(), cfg.URL)}}
 	}
 	if err != nil {
-		return nil, "", &usageError{err}
+		return nil, &usageError{err}
 	}
-	return c, endpoint, nil
+	return c, nil
 }

@@ -137,11 +137,50 @@ func (a *app) runDemo(ctx context.Context, f *demoFlags) error {
 			return &answerError{ctx.Err()}
 		}
 	}
+	if !f.all && f.scenario == "default.json" {
+		code, err := a.demoFleet(ctx, &sub)
+		if err != nil {
+			return err
+		}
+		if code != exitSomeNoAnswer {
+			wrong = append(wrong, fmt.Sprintf("check across the fleet exited %d, want %d", code, exitSomeNoAnswer))
+		}
+	}
 	if len(wrong) > 0 {
 		return &answerError{errors.New("demo: " + strings.Join(wrong, "; "))}
 	}
-	fmt.Fprintf(a.stdout, "\nTo try it by hand: go run ./cmd/cimjob-sim, then point 'cimjob error --host' at the address it prints.\n")
+	fmt.Fprintf(a.stdout, "\nTo try it by hand: go run ./cmd/cimjob-sim, then point 'cimjob error --host' at the address it prints;\n")
+	fmt.Fprintf(a.stdout, "go run ./cmd/cimjob-sim --hosts 200 simulates a fleet for 'cimjob check --hosts-file'.\n")
 	return nil
+}
+
+// Demo fleet: small enough to print, with one host that drops every
+// connection.
+const (
+	demoFleetHosts = 5
+	demoFleetJobs  = 20
+)
+
+// demoFleet starts a small simulated fleet and runs 'cimjob check'
+// across it with sub (which has the demo credentials), returning its exit
+// code.
+func (a *app) demoFleet(ctx context.Context, sub *app) (int, error) {
+	fl, err := simulator.NewFleet(simulator.FleetOptions{Hosts: demoFleetHosts, Jobs: demoFleetJobs, Drop: 1.0 / demoFleetHosts})
+	if err != nil {
+		return 0, &answerError{fmt.Errorf("starting the simulated fleet: %w", err)}
+	}
+	defer fl.Close()
+	args := []string{"check"}
+	for _, h := range fl.Hosts() {
+		args = append(args, "--host", hostOf(h.URL))
+	}
+	fmt.Fprintf(a.stdout, "\n# A fleet: %d simulated hosts with generated jobs in every state; one drops every connection\n$ cimjob %s\n", demoFleetHosts, strings.Join(args, " "))
+	code := sub.run(ctx, args)
+	fmt.Fprintf(a.stdout, "[exit %d: %s]\n", code, exitMeaning(code))
+	if ctx.Err() != nil {
+		return code, &answerError{ctx.Err()}
+	}
+	return code, nil
 }
 
 func hasOutputFlag(args []string) bool {
@@ -179,6 +218,8 @@ func exitMeaning(code int) string {
 		return "usage"
 	case exitNoAnswer:
 		return "no answer (connection, TLS, authentication, fault, bad response)"
+	case exitSomeNoAnswer:
+		return "some hosts answered and some did not"
 	}
 	return "unknown"
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cimjob/cimjob/cim/job"
+	"github.com/cimjob/cimjob/wsman"
 )
 
 // errorFlags are the flags of `cimjob error`.
@@ -51,29 +52,31 @@ the file's defaults. A --group must have one host here; use check for more.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			f.profileSet = cmd.Flags().Changed("profile")
-			if err := a.applyErrorConfig(cmd, &f); err != nil {
-				return err
-			}
-			return a.runError(cmd.Context(), &f)
+			return a.runError(cmd.Context(), cmd, &f, job.GetErrors)
 		},
 	}
-	f.conn.register(cmd.Flags())
-	f.config.register(cmd.Flags())
+	f.register(cmd)
+	return cmd
+}
+
+// register adds the flags of error (and wait) to cmd.
+func (f *errorFlags) register(cmd *cobra.Command) {
 	fs := cmd.Flags()
-	fs.StringVar(&f.profile, "profile", "hyperv", "job class family: hyperv (Msvm_ConcreteJob), msps (Msps_ProvisioningJob), cim (any CIM_ConcreteJob; needs --namespace and --class)")
-	fs.StringVar(&f.namespace, "namespace", "", "WMI namespace of the job class (default: the profile's)")
-	fs.StringVar(&f.class, "class", "", "job class (default: the profile's)")
+	f.conn.register(fs)
+	f.config.register(fs)
+	registerProfile(fs, &f.profile, &f.namespace, &f.class)
 	fs.Var(&f.method, "method", "error method: auto, GetError or GetErrorEx")
 	fs.StringVar(&f.jobID, "job", "", `InstanceID of the job, or its WMI object path ([\\server\]namespace:Class.InstanceID="..."), which also gives --namespace and --class`)
 	registerOutput(fs, &f.output, "output format")
 	fs.BoolVar(&f.skipJob, "skip-job", false, "do not read the job's own properties (state, type, times)")
-	return cmd
 }
 
-// applyErrorConfig applies the config file and CIMJOB_* variables. error
-// asks one host: a group of one host gives it; a group with more (or one
-// besides --host) is check's work.
-func (a *app) applyErrorConfig(cmd *cobra.Command, f *errorFlags) error {
+// fetchErrors gets a job's errors: job.GetErrors for error; for wait, a
+// job.Wait that ends with them.
+type fetchErrors func(ctx context.Context, c *wsman.Client, ref job.Ref, opt job.Options) (*job.Result, error)
+
+// runError asks one host about one job with fetch and prints the answer.
+func (a *app) runError(ctx context.Context, cmd *cobra.Command, f *errorFlags, fetch fetchErrors) error {
 	var hosts []string
 	if err := a.applyConfig(cmd, &f.config, &f.conn, &hosts); err != nil {
 		return err
@@ -83,14 +86,10 @@ func (a *app) applyErrorConfig(cmd *cobra.Command, f *errorFlags) error {
 	}
 	switch {
 	case len(hosts) > 1:
-		return &usageError{fmt.Errorf("error asks one host, and --group %s gives %d (with --host): use 'cimjob check --group %s' for many", f.config.group, len(hosts), f.config.group)}
+		return &usageError{fmt.Errorf("%s asks one host, and --group %s gives %d (with --host): use 'cimjob check --group %s' for many", cmd.Name(), f.config.group, len(hosts), f.config.group)}
 	case len(hosts) == 1:
 		f.conn.host = hosts[0]
 	}
-	return nil
-}
-
-func (a *app) runError(ctx context.Context, f *errorFlags) error {
 	if f.jobID == "" {
 		return &usageError{errors.New("no job: give --job INSTANCEID")}
 	}
@@ -129,7 +128,7 @@ func (a *app) runError(ctx context.Context, f *errorFlags) error {
 	defer cancel()
 
 	ref := job.Ref{Profile: profile, InstanceID: path.InstanceID}
-	res, err := job.GetErrors(ctx, c, ref, job.Options{Method: f.method, SkipJob: f.skipJob})
+	res, err := fetch(ctx, c, ref, job.Options{Method: f.method, SkipJob: f.skipJob})
 	if err != nil {
 		if failed := (&answerError{err}); exitCode(failed) != exitNoAnswer {
 			// exitcode.go says the request could not even be sent (a

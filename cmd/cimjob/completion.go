@@ -42,6 +42,9 @@ func registerCompletions(root *cobra.Command) {
 				continue
 			}
 			list := list
+			if _, fleetOutput := c.Flags().Lookup(name).Value.(*fleetFormat); fleetOutput {
+				list = fleetFormats
+			}
 			_ = c.RegisterFlagCompletionFunc(name, func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 				return list(), cobra.ShellCompDirectiveNoFileComp
 			})

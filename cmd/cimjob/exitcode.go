@@ -2,8 +2,10 @@ package main
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/cimjob/cimjob/cim/job"
+	"github.com/cimjob/cimjob/fleet"
 	"github.com/cimjob/cimjob/wsman"
 )
 
@@ -13,6 +15,9 @@ const (
 	exitJobFailed = 1
 	exitUsage     = 2
 	exitNoAnswer  = 3
+	// exitSomeNoAnswer: a command across hosts had answers from some
+	// hosts and none from others, whatever the others found.
+	exitSomeNoAnswer = 4
 )
 
 // usageError is a problem with how cimjob was called or set up.
@@ -45,7 +50,10 @@ func exitCode(err error) int {
 	var je *job.FailedError
 	var ive *wsman.InvalidValueError
 	var ae *answerError
+	var fe *fleetError
 	switch {
+	case errors.As(err, &fe):
+		return fe.code
 	case errors.As(err, &je):
 		return exitJobFailed
 	case errors.As(err, &ive):
@@ -58,4 +66,37 @@ func exitCode(err error) int {
 		// Usage errors, and cobra's own errors (unknown command or flag).
 		return exitUsage
 	}
+}
+
+// fleetError is how a run across hosts (jobs, check, identify) came out
+// when that was not "every host answered, no failed job".
+type fleetError struct {
+	code int
+	msg  string
+}
+
+func (e *fleetError) Error() string { return e.msg }
+
+// fleetOutcome maps a run's summary to its exit code: 3 when no host
+// answered, 4 when some did and some did not (hosts a cancelled run never
+// reported count as not answering), else 1 when a job counts as failed,
+// else 0 (nil). why, if set, says why the run was cut short.
+func fleetOutcome(s fleet.Summary, why string) error {
+	answered := s.Healthy + s.Failed
+	missing := s.Targets - answered
+	var fe fleetError
+	switch {
+	case s.Targets > 0 && answered == 0:
+		fe = fleetError{exitNoAnswer, fmt.Sprintf("no host answered (%d asked)", s.Targets)}
+	case missing > 0:
+		fe = fleetError{exitSomeNoAnswer, fmt.Sprintf("%d of %d hosts did not answer", missing, s.Targets)}
+	case s.Failed > 0:
+		fe = fleetError{exitJobFailed, fmt.Sprintf("%d failed jobs on %d hosts", s.FailedJobs, s.Failed)}
+	default:
+		return nil
+	}
+	if why != "" {
+		fe.msg = why + ": " + fe.msg
+	}
+	return &fe
 }

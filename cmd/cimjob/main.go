@@ -5,9 +5,12 @@
 // Exit codes are the same for every command:
 //
 //	0  no error reported
-//	1  the job reported errors or a non-success return value
+//	1  the job reported errors or a non-success return value; across
+//	   hosts: every host answered and a job failed
 //	2  usage: bad flags or arguments, missing credentials, refused set-up
-//	3  no answer: connection, TLS, authentication, fault, bad response
+//	3  no answer: connection, TLS, authentication, fault, bad response;
+//	   across hosts (jobs, check, identify): no host answered
+//	4  across hosts: some answered and some did not
 package main
 
 import (

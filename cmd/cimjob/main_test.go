@@ -69,18 +69,7 @@ type result struct {
 func runCLI(t *testing.T, env map[string]string, args ...string) result {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	a := &app{
-		stdin:  strings.NewReader(""),
-		stdout: &stdout,
-		stderr: &stderr,
-		lookupEnv: func(k string) (string, bool) {
-			v, ok := env[k]
-			return v, ok
-		},
-		isTerminal:   func() bool { return false },
-		readPassword: func() ([]byte, error) { return nil, fmt.Errorf("no terminal in tests") },
-		readFile:     os.ReadFile,
-	}
+	a := testApp(&stdout, &stderr, env)
 	code := a.run(context.Background(), args)
 	return result{stdout.String(), stderr.String(), code}
 }
