@@ -41,8 +41,12 @@ func hint(err error) string {
 	case errors.As(err, &record):
 		return "the port speaks plain HTTP, not HTTPS: drop --https, or use the HTTPS port (5986)"
 	case errors.As(err, &he) && he.StatusCode == 400 && strings.Contains(he.Snippet, "HTTP request to an HTTPS server"),
-		errors.As(err, &te) && strings.HasPrefix(te.URL, "http:") && speaksTLS(te):
+		errors.As(err, &te) && strings.HasPrefix(te.URL, "http:") && sentTLSAlert(te):
 		return "the port speaks HTTPS: add --https"
+	case errors.As(err, &te) && strings.HasPrefix(te.URL, "http:") && hungUp(te):
+		// A TLS listener may hang up on plain HTTP, but so does a host
+		// that drops the connection for its own reasons: say both.
+		return "the host closed the connection without answering; if the port is an HTTPS listener (5986), add --https"
 	case errors.As(err, &te) && te.Timeout():
 		return "raise --timeout if the host is only slow"
 	case errors.As(err, &te) && te.Op == wsman.OpDial && errors.Is(err, syscall.ECONNREFUSED):
@@ -60,13 +64,15 @@ func hint(err error) string {
 	return ""
 }
 
-// speaksTLS reports whether a plain-HTTP exchange failed the way it does
-// against a TLS listener: a TLS alert record read as the reply's status
-// line, or the connection dropped or reset after the request.
-func speaksTLS(te *wsman.TransportError) bool {
-	if strings.Contains(te.Err.Error(), `"\x15\x03`) {
-		return true
-	}
+// sentTLSAlert reports whether a plain-HTTP exchange read a TLS alert
+// record as the reply's status line: the listener speaks TLS.
+func sentTLSAlert(te *wsman.TransportError) bool {
+	return strings.Contains(te.Err.Error(), `"\x15\x03`)
+}
+
+// hungUp reports whether the connection was dropped or reset after the
+// request, before a whole reply came.
+func hungUp(te *wsman.TransportError) bool {
 	return (te.Op == wsman.OpReply || te.Op == wsman.OpRead) && (errors.Is(te, syscall.ECONNRESET) || errors.Is(te, io.EOF) || errors.Is(te, io.ErrUnexpectedEOF))
 }
 
