@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"io"
+	"net/url"
 
 	"github.com/cimjob/cimjob/cim"
 	"github.com/cimjob/cimjob/fleet"
@@ -75,7 +76,7 @@ const noteVanished = "the job was listed as failed but was gone when its error m
 func newFleetHost(cmd fleetCommand, r *fleet.HostResult) *fleetHost {
 	h := &fleetHost{
 		Host:            r.Host,
-		URL:             r.URL,
+		URL:             withoutUserInfo(r.URL),
 		Status:          r.Status,
 		DurationSeconds: r.Duration.Seconds(),
 	}
@@ -100,6 +101,20 @@ func newFleetHost(cmd fleetCommand, r *fleet.HostResult) *fleetHost {
 		h.Jobs = &jobs
 	}
 	return h
+}
+
+// withoutUserInfo drops the user name and password a URL may carry, which
+// an output must never show.
+func withoutUserInfo(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "" // unparsable: it may hold anything
+	}
+	if u.User == nil {
+		return s
+	}
+	u.User = nil
+	return u.String()
 }
 
 func newFleetFailedJob(endpoint string, fj *fleet.FailedJob) *failedJob {
