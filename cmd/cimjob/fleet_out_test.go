@@ -20,6 +20,7 @@ import (
 	"github.com/cimjob/cimjob/cim"
 	"github.com/cimjob/cimjob/cim/job"
 	"github.com/cimjob/cimjob/fleet"
+	"github.com/cimjob/cimjob/internal/pywinrmtest"
 	"github.com/cimjob/cimjob/internal/testdeps"
 	"github.com/cimjob/cimjob/wsman"
 )
@@ -295,22 +296,14 @@ func TestFleetJUnitEscapes(t *testing.T) {
 	}
 }
 
-// junitParserProbe is the import the JUnit test needs, from Debian's
-// python3-junitparser; /usr/bin/python3 is Debian's Python, which has it.
-const junitParserPackage = "python3-junitparser"
-
-func needJUnitParser(t *testing.T) {
-	t.Helper()
-	testdeps.CheckCIInstalls(t, junitParserPackage)
-	if err := exec.Command("/usr/bin/python3", "-c", "import junitparser").Run(); err != nil {
-		testdeps.Missing(t, fmt.Errorf("/usr/bin/python3 cannot import junitparser (Debian package %s): %v", junitParserPackage, err))
-	}
-}
+// junitParser is the Python module the JUnit test reads the output with.
+var junitParser = pywinrmtest.Module{Import: "junitparser", Package: "python3-junitparser"}
 
 // TestFleetJUnitParses reads the JUnit output with python3-junitparser
 // and checks the suites, cases, failures and errors it counts.
 func TestFleetJUnitParses(t *testing.T) {
-	needJUnitParser(t)
+	testdeps.CheckCIInstalls(t, junitParser.Package)
+	py := pywinrmtest.Need(t, junitParser)
 	path := t.TempDir() + "/junit.xml"
 	if err := os.WriteFile(path, writeFleet(t, "junit", cmdCheck), 0o600); err != nil {
 		t.Fatal(err)
@@ -333,7 +326,7 @@ for s in suites:
             if isinstance(r, Failure):
                 print("failure", c.classname, "|", c.name, "|", r.message)
 `
-	cmd := exec.Command("/usr/bin/python3", "-c", script, path)
+	cmd := exec.Command(py, "-c", script, path)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("junitparser: %v\n%s", err, out)
