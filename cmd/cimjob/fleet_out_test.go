@@ -434,3 +434,35 @@ func TestFleetPrometheusLabels(t *testing.T) {
 		}
 	}
 }
+
+// TestFleetWritersEmptyRun: a run cut short before any host finished
+// still gives a valid document in every format.
+func TestFleetWritersEmptyRun(t *testing.T) {
+	for format := range fleetOutFormats {
+		t.Run(format, func(t *testing.T) {
+			var buf bytes.Buffer
+			w, err := newFleetWriter(format, cmdCheck, &buf, fleetStyle{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Done(fleet.Summary{Targets: 3, Cancelled: true}); err != nil {
+				t.Fatalf("Done: %v", err)
+			}
+			switch format {
+			case "json":
+				var doc fleetDoc
+				if err := json.Unmarshal(buf.Bytes(), &doc); err != nil || doc.Hosts == nil || !doc.Summary.Cancelled {
+					t.Errorf("%s (%v)", buf.Bytes(), err)
+				}
+			case "junit":
+				if !strings.Contains(buf.String(), `<testsuites name="cimjob check" tests="0" failures="0" errors="0" time="0.000"></testsuites>`) {
+					t.Errorf("%s", buf.Bytes())
+				}
+			default:
+				if buf.Len() != 0 {
+					t.Errorf("%q", buf.Bytes())
+				}
+			}
+		})
+	}
+}
