@@ -51,8 +51,8 @@ type junitOutcome struct {
 // fleetJUnit keeps a testsuite per host and writes them at Done: a host
 // that did not answer is one testcase with an <error>; for check, each
 // failed job is a testcase with a <failure> holding its CIM_Error messages;
-// a host with nothing to report is one passing testcase named after the
-// command.
+// for jobs, a host whose listing has failed jobs is one failing testcase;
+// any other host is one passing testcase named after the command.
 type fleetJUnit struct {
 	cmd    fleetCommand
 	w      io.Writer
@@ -90,6 +90,13 @@ func (f *fleetJUnit) Host(r *fleet.HostResult) error {
 			s.Cases = append(s.Cases, junitFailedJob(host, r.URL, &r.FailedJobs[i]))
 			s.Failures++
 		}
+	case f.cmd == cmdJobs && r.Status == fleet.Failed:
+		// jobs: the listing holds jobs the failure policy counts as failed,
+		// whose errors only check reads.
+		msg := "the host lists failed jobs: cimjob check reads their errors"
+		s.Cases = append(s.Cases, junitCase{Classname: host, Name: string(f.cmd), Time: s.Time,
+			Failure: &junitOutcome{Message: msg, Type: "failed jobs", Text: msg}})
+		s.Failures++
 	default:
 		s.Cases = append(s.Cases, junitCase{Classname: host, Name: string(f.cmd), Time: s.Time})
 	}
