@@ -111,12 +111,12 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		if r.Status != Unreachable {
 			up = 1
 		}
-		ch <- prometheus.MustNewConstMetric(descHostUp, prometheus.GaugeValue, up, host)
-		ch <- prometheus.MustNewConstMetric(descHostProbeDuration, prometheus.GaugeValue, r.Duration.Seconds(), host)
+		gauge(ch, descHostUp, up, host)
+		gauge(ch, descHostProbeDuration, r.Duration.Seconds(), host)
 		if r.Status == Unreachable {
 			continue
 		}
-		ch <- prometheus.MustNewConstMetric(descHostFailedJobs, prometheus.GaugeValue, float64(len(r.FailedJobs)), host)
+		gauge(ch, descHostFailedJobs, float64(len(r.FailedJobs)), host)
 
 		// Check lists only the failed jobs; Jobs lists them all.
 		listed := r.Jobs
@@ -139,7 +139,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 			counts[k]++
 		}
 		for _, k := range order {
-			ch <- prometheus.MustNewConstMetric(descJobs, prometheus.GaugeValue, counts[k], host, k.profile, k.state, k.typ)
+			gauge(ch, descJobs, counts[k], host, k.profile, k.state, k.typ)
 		}
 
 		seenJob := make(map[string]bool)
@@ -163,10 +163,21 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 					status = strconv.FormatUint(e.CIMStatusCode.Value, 10)
 				}
 			}
-			ch <- prometheus.MustNewConstMetric(descFailedJobInfo, prometheus.GaugeValue, 1,
+			gauge(ch, descFailedJobInfo, 1,
 				host, fj.Ref.Profile.Name, id, typ, msgID, sev, status)
 		}
 	}
+}
+
+// gauge sends one gauge sample. A label value the registry refuses (it
+// cannot happen with the values made here) fails the scrape with an
+// error rather than a panic.
+func gauge(ch chan<- prometheus.Metric, d *prometheus.Desc, v float64, labels ...string) {
+	m, err := prometheus.NewConstMetric(d, prometheus.GaugeValue, v, labels...)
+	if err != nil {
+		m = prometheus.NewInvalidMetric(d, err)
+	}
+	ch <- m
 }
 
 // enumLabel is the value map's name of e: bounded, since the names are
