@@ -95,19 +95,32 @@ func newReport(endpoint string, res *job.Result) *report {
 	if r.Notes == nil {
 		r.Notes = []string{}
 	}
-	if j := res.Job; j != nil {
-		r.Job.ElementName = j.ElementName
-		r.Job.JobState = j.JobState
-		r.Job.JobType = j.JobType
-		r.Job.OperationalStatus = j.OperationalStatus
-		r.Job.PercentComplete = j.PercentComplete
-		r.Job.ErrorCode = j.ErrorCode
-		r.Job.ErrorDescription = j.ErrorDescription
-		r.Job.ErrorSummaryDescription = j.ErrorSummaryDescription
-		r.Job.StartTime = j.StartTime
-		r.Job.ElapsedTime = j.ElapsedTime
-	}
+	r.Job.setProperties(res.Job)
 	return r
+}
+
+// jobOf is the job object of a listed job (the fleet writers' jobs).
+func jobOf(l job.Listed) jobReport {
+	j := refReport(l.Ref)
+	j.setProperties(l.Properties)
+	return j
+}
+
+// setProperties fills in the job's own properties; p may be nil.
+func (r *jobReport) setProperties(p *job.Properties) {
+	if p == nil {
+		return
+	}
+	r.ElementName = p.ElementName
+	r.JobState = p.JobState
+	r.JobType = p.JobType
+	r.OperationalStatus = p.OperationalStatus
+	r.PercentComplete = p.PercentComplete
+	r.ErrorCode = p.ErrorCode
+	r.ErrorDescription = p.ErrorDescription
+	r.ErrorSummaryDescription = p.ErrorSummaryDescription
+	r.StartTime = p.StartTime
+	r.ElapsedTime = p.ElapsedTime
 }
 
 func failureReport(endpoint string, ref job.Ref, err error) *report {
