@@ -143,18 +143,26 @@ func (t *fleetText) writeFailedJobs(bw *bufio.Writer) {
 // summaryText is the run in one line.
 func summaryText(cmd fleetCommand, s fleet.Summary) string {
 	answered := s.Healthy + s.Failed
-	line := fmt.Sprintf("%d hosts: %d answered", s.Targets, answered)
+	line := fmt.Sprintf("%s: %d answered", count(s.Targets, "host"), answered)
 	if cmd != cmdIdentify {
 		line += fmt.Sprintf(" (%d with failed jobs)", s.Failed)
 	}
 	line += fmt.Sprintf(", %d did not answer", s.Unreachable)
 	if cmd == cmdCheck {
-		line += fmt.Sprintf("; %d failed jobs", s.FailedJobs)
+		line += "; " + count(s.FailedJobs, "failed job")
 	}
 	if s.Cancelled {
 		line += fmt.Sprintf("; cut short, %d not asked or not finished", s.Targets-answered-s.Unreachable)
 	}
 	return line + "."
+}
+
+// count is "1 host", "2 hosts".
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // props is p, or empty properties for a job listed without them.
