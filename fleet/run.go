@@ -157,7 +157,9 @@ func Identify() Probe {
 }
 
 // Jobs lists each host's jobs of the profile. A listed job that opt.Policy
-// counts as failed makes the host Failed.
+// counts as failed makes the host Failed. Jobs and Check keep the named
+// Properties of each job, not the whole instance (Properties.Instance is
+// nil), so that a run over many hosts stays small in memory.
 func Jobs(p job.Profile, opt job.ListOptions) Probe {
 	return func(ctx context.Context, c *wsman.Client, r *HostResult) error {
 		jobs, err := job.List(ctx, c, p, opt)
@@ -166,6 +168,7 @@ func Jobs(p job.Profile, opt job.ListOptions) Probe {
 		}
 		r.Jobs = jobs
 		for _, j := range jobs {
+			j.Properties.Instance = nil
 			if opt.Policy.Failed(j.Properties) {
 				r.Status = Failed
 			}
@@ -190,6 +193,7 @@ func Check(p job.Profile, opt job.ListOptions, errs job.Options) Probe {
 		eo.SkipJob = true
 		r.FailedJobs = make([]FailedJob, 0, len(jobs))
 		for _, j := range jobs {
+			j.Properties.Instance = nil
 			if err := ctx.Err(); err != nil {
 				return err
 			}

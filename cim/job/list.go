@@ -171,9 +171,7 @@ const (
 
 // dmtf writes t as a DMTF datetime in UTC, as WQL compares datetimes.
 func dmtf(t time.Time) string {
-	t = t.UTC()
-	return fmt.Sprintf("%04d%02d%02d%02d%02d%02d.%06d+000", t.Year(), t.Month(), t.Day(),
-		t.Hour(), t.Minute(), t.Second(), t.Nanosecond()/1000)
+	return t.UTC().Format("20060102150405.000000") + "+000"
 }
 
 // keep applies opt to one job, as the query asks the host to.
