@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/json"
 	"encoding/xml"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -46,5 +48,28 @@ func TestFleetDeadlineNamesEveryHost(t *testing.T) {
 	r = runCLI(t, demoEnv(), "identify", "--hosts-file", file, "--deadline", "2s", "-o", "prometheus")
 	if n := strings.Count(r.stdout, "\ncimjob_host_up{"); n != 2 {
 		t.Errorf("-o prometheus has %d of 2 cimjob_host_up series after --deadline:\n%s", n, r.stdout)
+	}
+}
+
+// TestHostsFileReadIsBounded: a --hosts-file that never ends (/dev/zero,
+// a FIFO) is refused at the size bound rather than read whole, and a file
+// of one line repeated is asked once without a configuration per line.
+// Found in review: /dev/zero reached 6 GB of memory in 5 s.
+func TestHostsFileReadIsBounded(t *testing.T) {
+	if _, err := os.Stat("/dev/zero"); err != nil {
+		t.Skip("no /dev/zero on this system")
+	}
+	r := runCLI(t, demoEnv(), "identify", "--hosts-file", "/dev/zero")
+	if r.code != exitUsage || !strings.Contains(r.stderr, "larger than") {
+		t.Errorf("/dev/zero: exit %d, %q; want exit %d saying it is too large", r.code, r.stderr, exitUsage)
+	}
+	f, _ := startFleet(t, simulator.FleetOptions{Hosts: 1, Jobs: 2})
+	p := filepath.Join(t.TempDir(), "repeated.txt")
+	if err := os.WriteFile(p, []byte(strings.Repeat(f.Hosts()[0].URL+"\n", 200000)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r = runCLI(t, demoEnv(), "identify", "--hosts-file", p, "-o", "ndjson")
+	if r.code != exitOK || strings.Count(r.stdout, "\n") != 1 {
+		t.Errorf("one host listed 200000 times: exit %d, %d lines; want exit 0 and the host once\n%s", r.code, strings.Count(r.stdout, "\n"), r.stderr)
 	}
 }
