@@ -233,3 +233,32 @@ func TestGetErrorsUnknownMethod(t *testing.T) {
 		t.Errorf("calls = %q, want none", h.calls)
 	}
 }
+
+// TestLookupProfileRefusesNonNames: a class or namespace goes into WQL and
+// resource URIs, so anything but a WMI name is refused before it is sent
+// (found in review: --class 'Msvm_ConcreteJob WHERE ...' rewrote the query).
+func TestLookupProfileRefusesNonNames(t *testing.T) {
+	tests := []struct {
+		profile, ns, class string
+		ok                 bool
+	}{
+		{"hyperv", "", "", true},
+		{"cim", `root\cimv2`, "CIM_ConcreteJob", true},
+		{"cim", "root/virtualization/v2", "Msvm_MigrationJob", true},
+		{"hyperv", "", "Msvm_ConcreteJob WHERE JobState = 10 OR JobState", false},
+		{"hyperv", "", "Msvm_ConcreteJob;", false},
+		{"hyperv", "", "9Job", false},
+		{"cim", "root/../x", "CIM_ConcreteJob", false},
+		{"cim", "/root", "CIM_ConcreteJob", false},
+		{"msps", "root/MSPS\"", "", false},
+	}
+	for _, tt := range tests {
+		_, err := LookupProfile(tt.profile, tt.ns, tt.class)
+		if (err == nil) != tt.ok {
+			t.Errorf("LookupProfile(%q, %q, %q) = %v, want ok %v", tt.profile, tt.ns, tt.class, err, tt.ok)
+		}
+	}
+	if _, err := List(context.Background(), nil, Profile{Namespace: "root/x", Class: "A OR B"}, ListOptions{}); err == nil {
+		t.Error("List sent a class that is no WMI name")
+	}
+}

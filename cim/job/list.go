@@ -90,6 +90,9 @@ func List(ctx context.Context, c *wsman.Client, p Profile, opt ListOptions) ([]L
 	if p.Class == "" || p.Namespace == "" {
 		return nil, errors.New("job: List needs a profile with a namespace and a class")
 	}
+	if err := p.checkNames(); err != nil {
+		return nil, fmt.Errorf("job: %w", err)
+	}
 	batch := opt.BatchSize
 	if batch <= 0 {
 		batch = DefaultBatchSize

@@ -104,7 +104,7 @@ func LookupProfile(name, namespace, class string) (Profile, error) {
 		if namespace == "" || class == "" {
 			return Profile{}, fmt.Errorf("profile cim needs both a namespace and a class")
 		}
-		return CIM(strings.ReplaceAll(namespace, `\`, "/"), class), nil
+		p = CIM(strings.ReplaceAll(namespace, `\`, "/"), class)
 	default:
 		return Profile{}, fmt.Errorf("unknown profile %q (known: %s)", name, strings.Join(ProfileNames(), ", "))
 	}
@@ -114,7 +114,38 @@ func LookupProfile(name, namespace, class string) (Profile, error) {
 	if class != "" {
 		p.Class = class
 	}
+	if err := p.checkNames(); err != nil {
+		return Profile{}, err
+	}
 	return p, nil
+}
+
+// checkNames refuses a class or namespace that is not a WMI name: both go
+// into resource URIs and the class into WQL (SELECT * FROM Class), where
+// anything else would change the query rather than name a class.
+func (p Profile) checkNames() error {
+	if !isWMIName(p.Class) {
+		return fmt.Errorf("class %q is not a WMI class name (letters, digits and _, not starting with a digit)", p.Class)
+	}
+	for _, seg := range strings.Split(p.Namespace, "/") {
+		if !isWMIName(seg) {
+			return fmt.Errorf("namespace %q is not a WMI namespace (names of letters, digits and _ separated by / or \\)", p.Namespace)
+		}
+	}
+	return nil
+}
+
+// isWMIName reports whether s is a WMI class or namespace name.
+func isWMIName(s string) bool {
+	if s == "" || s[0] >= '0' && s[0] <= '9' {
+		return false
+	}
+	for _, r := range s {
+		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return true
 }
 
 // ResourceURI is the WMI resource URI of the profile's class.
