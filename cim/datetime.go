@@ -307,7 +307,11 @@ func formatInterval(dur time.Duration) string {
 	sec, frac := (dur%time.Minute)/time.Second, dur%time.Second
 	out := fmt.Sprintf("%02d:%02d:%02d", h, m, sec)
 	if frac != 0 {
-		out += strings.TrimRight(fmt.Sprintf(".%09d", frac), "0")
+		// CIM intervals count microseconds (DMTF's ddddddddhhmmss.mmmmmm);
+		// an xs:duration may carry more digits than that means.
+		if us := frac / time.Microsecond; us != 0 {
+			out += strings.TrimRight(fmt.Sprintf(".%06d", us), "0")
+		}
 	}
 	switch days {
 	case 0:

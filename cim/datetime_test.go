@@ -155,3 +155,20 @@ func TestDatetimeJSONRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// TestIntervalStringMicroseconds: an interval is shown to the microsecond,
+// the precision CIM gives it, however many digits an xs:duration carried.
+func TestIntervalStringMicroseconds(t *testing.T) {
+	for _, tt := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{3*time.Hour + 17*time.Minute + 43*time.Second + 803001013*time.Nanosecond, "03:17:43.803001"},
+		{5*time.Second + 500*time.Nanosecond, "00:00:05"},
+		{90 * time.Second, "00:01:30"},
+	} {
+		if got := (Datetime{Interval: true, Duration: tt.d}).String(); got != tt.want {
+			t.Errorf("%v: %q, want %q", tt.d, got, tt.want)
+		}
+	}
+}
