@@ -129,6 +129,19 @@ func (a *app) runError(ctx context.Context, cmd *cobra.Command, f *errorFlags, f
 
 	ref := job.Ref{Profile: profile, InstanceID: path.InstanceID}
 	res, err := fetch(ctx, c, ref, job.Options{Method: f.method, SkipJob: f.skipJob})
+	var still *job.StillRunningError
+	if errors.As(err, &still) {
+		// The host answered; the wait ended first. Say so, with how far
+		// the job got, rather than "no answer".
+		if f.output == outputJSON {
+			r := failureReport(endpoint, ref, err)
+			r.Job.setProperties(still.Last)
+			if werr := writeJSON(a.stdout, r); werr != nil {
+				return &answerError{werr}
+			}
+		}
+		return err
+	}
 	if err != nil {
 		if failed := (&answerError{err}); exitCode(failed) != exitNoAnswer {
 			// exitcode.go says the request could not even be sent (a
