@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -81,12 +80,9 @@ func (a *app) runError(ctx context.Context, cmd *cobra.Command, f *errorFlags, f
 	if err := a.applyConfig(cmd, &f.config, &f.conn, &hosts); err != nil {
 		return err
 	}
-	if f.conn.host != "" && !slices.Contains(hosts, f.conn.host) {
-		hosts = append([]string{f.conn.host}, hosts...)
-	}
 	switch {
 	case len(hosts) > 1:
-		return &usageError{fmt.Errorf("%s asks one host, and --group %s gives %d (with --host): use 'cimjob check --group %s' for many", cmd.Name(), f.config.group, len(hosts), f.config.group)}
+		return &usageError{fmt.Errorf("%s asks one host, and --group %s gives %d: use 'cimjob check --group %s' for many", cmd.Name(), f.config.group, len(hosts), f.config.group)}
 	case len(hosts) == 1:
 		f.conn.host = hosts[0]
 	}
