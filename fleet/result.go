@@ -58,11 +58,11 @@ type FailedJob struct {
 // Summary counts the hosts of a run.
 type Summary struct {
 	// Targets is how many hosts the run was asked to probe; Healthy,
-	// Failed and Unreachable count those reported. When the run was
-	// cancelled, the rest were never reported.
+	// Failed and Unreachable count them. When the run was cancelled, the
+	// hosts it had not finished count as Unreachable.
 	Targets, Healthy, Failed, Unreachable int
 	// FailedJobs counts failed jobs over all hosts.
 	FailedJobs int
-	// Cancelled: ctx ended before every host was reported.
+	// Cancelled: ctx ended before every host had answered.
 	Cancelled bool
 }

@@ -38,7 +38,9 @@ type Probe func(ctx context.Context, c *wsman.Client, r *HostResult) error
 // result as soon as that host is done, from one goroutine at a time, in
 // the order hosts finish. It returns when every host is reported or ctx
 // ends; then the hosts still running are abandoned (their connections
-// closed) and not reported.
+// closed) and, with those never started, reported Unreachable with an
+// Err that wraps ctx's error: a host that hung until the run's deadline
+// is exactly the one a report must not leave out.
 func Run(ctx context.Context, targets []Target, opt Options, probe Probe, emit func(*HostResult)) Summary {
 	sum := Summary{Targets: len(targets)}
 	n := opt.Parallel
@@ -47,11 +49,16 @@ func Run(ctx context.Context, targets []Target, opt Options, probe Probe, emit f
 	}
 	n = min(n, len(targets))
 	// Hosts still running when ctx ends are cancelled through runCtx; the
-	// results they then produce are not reported.
+	// results they then produce are dropped, and each is reported as not
+	// having answered instead.
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	next := make(chan int)
-	done := make(chan *HostResult)
+	type result struct {
+		i int
+		r *HostResult
+	}
+	done := make(chan result)
 	var wg sync.WaitGroup
 	for w := 0; w < n; w++ {
 		wg.Add(1)
@@ -60,7 +67,7 @@ func Run(ctx context.Context, targets []Target, opt Options, probe Probe, emit f
 			for i := range next {
 				r := probeHost(runCtx, targets[i], opt.HostTimeout, probe)
 				select {
-				case done <- r:
+				case done <- result{i, r}:
 				case <-runCtx.Done():
 					return
 				}
@@ -77,13 +84,18 @@ func Run(ctx context.Context, targets []Target, opt Options, probe Probe, emit f
 			}
 		}
 	}()
-	for reported := 0; reported < len(targets); reported++ {
+	reported := make([]bool, len(targets))
+	report := func(i int, r *HostResult) {
+		reported[i] = true
+		sum.add(r)
+		if emit != nil {
+			emit(r)
+		}
+	}
+	for left := len(targets); left > 0; left-- {
 		select {
-		case r := <-done:
-			sum.add(r)
-			if emit != nil {
-				emit(r)
-			}
+		case d := <-done:
+			report(d.i, d.r)
 			continue
 		case <-ctx.Done():
 		}
@@ -94,6 +106,14 @@ func Run(ctx context.Context, targets []Target, opt Options, probe Probe, emit f
 	// The workers end promptly: their probes see runCtx end, and their
 	// clients are closed before they return.
 	wg.Wait()
+	if sum.Cancelled {
+		for i, t := range targets {
+			if !reported[i] {
+				report(i, &HostResult{Host: t.Name, URL: t.Config.URL, Status: Unreachable,
+					Err: fmt.Errorf("no answer before the run ended: %w", ctx.Err())})
+			}
+		}
+	}
 	return sum
 }
 

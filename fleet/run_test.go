@@ -241,14 +241,15 @@ func TestRunIsolation(t *testing.T) {
 	}
 }
 
-// Cancelling mid-run reports only the hosts that finished, and Run
-// returns promptly with Cancelled.
+// Cancelling mid-run ends Run promptly with Cancelled; every host is
+// still reported, the unfinished ones Unreachable with an error that
+// wraps the cancellation, after the ones that answered.
 func TestRunCancel(t *testing.T) {
 	f := startFleet(t, simulator.FleetOptions{Hosts: 12, Jobs: 10, Seed: 3, Latency: 20 * time.Millisecond})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var mu sync.Mutex
-	var got []string
+	var answered, unfinished []string
 	done := false
 	sum := fleet.Run(ctx, targets(f, true), fleet.Options{Parallel: 2}, fleet.Identify(), func(r *fleet.HostResult) {
 		mu.Lock()
@@ -256,20 +257,27 @@ func TestRunCancel(t *testing.T) {
 		if done {
 			t.Errorf("%s reported after Run returned", r.Host)
 		}
-		if r.Status != fleet.Healthy || r.Identity == nil {
+		switch {
+		case r.Status == fleet.Healthy && r.Identity != nil:
+			if len(unfinished) > 0 {
+				t.Errorf("%s answered but was reported after an unfinished host", r.Host)
+			}
+			answered = append(answered, r.Host)
+		case r.Status == fleet.Unreachable && errors.Is(r.Err, context.Canceled):
+			unfinished = append(unfinished, r.Host)
+		default:
 			t.Errorf("%s: %s, %v", r.Host, r.Status, r.Err)
 		}
-		got = append(got, r.Host)
-		if len(got) == 3 {
+		if len(answered) == 3 && len(unfinished) == 0 {
 			cancel()
 		}
 	})
 	mu.Lock()
 	done = true
-	n := len(got)
+	n, u := len(answered), len(unfinished)
 	mu.Unlock()
-	if !sum.Cancelled || sum.Healthy != n || n < 3 || n >= 12 || sum.Targets != 12 {
-		t.Errorf("summary %+v after %d reported; want Cancelled and only those reported", sum, n)
+	if !sum.Cancelled || sum.Healthy != n || n < 3 || n >= 12 || n+u != 12 || sum.Unreachable != u || sum.Targets != 12 {
+		t.Errorf("summary %+v after %d answered and %d unfinished; want Cancelled and all 12 reported", sum, n, u)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -38,6 +39,10 @@ type hostLine struct{ name, where string }
 
 // maxHostsFileBytes bounds a --hosts-file: a million hosts' lines fit.
 const maxHostsFileBytes = 64 << 20
+
+// maxHosts bounds the distinct hosts of one hosts file: far more than one
+// run should ask, small enough that their configurations fit in memory.
+const maxHosts = 100000
 
 // register adds the fleet flags to cmd. The connection flags are error's
 // but for --host, which here may be repeated.
@@ -157,11 +162,17 @@ func (a *app) readHostsFile(name string) ([]hostLine, error) {
 	var data []byte
 	var err error
 	label := name
+	// Read through the bound, not whole and then measured: the name may
+	// be /dev/zero, a FIFO or a <(...) that never ends.
 	if name == "-" {
 		label = "stdin"
 		data, err = io.ReadAll(io.LimitReader(a.stdin, maxHostsFileBytes+1))
 	} else {
-		data, err = a.readFile(name)
+		var fh *os.File
+		if fh, err = os.Open(name); err == nil {
+			data, err = io.ReadAll(io.LimitReader(fh, maxHostsFileBytes+1))
+			fh.Close()
+		}
 	}
 	if err != nil {
 		return nil, &usageError{fmt.Errorf("--hosts-file: %w", err)}
@@ -170,14 +181,22 @@ func (a *app) readHostsFile(name string) ([]hostLine, error) {
 		return nil, &usageError{fmt.Errorf("--hosts-file %s is larger than %d bytes: split it", label, maxHostsFileBytes)}
 	}
 	var out []hostLine
+	// A line listed twice is asked once; dropping repeats here keeps a
+	// file of one line repeated millions of times from costing a client
+	// configuration each.
+	seen := map[string]bool{}
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(nil, maxHostsFileBytes)
 	for n := 1; sc.Scan(); n++ {
 		line, _, _ := strings.Cut(sc.Text(), "#")
 		line = strings.TrimSpace(line)
-		if line == "" {
+		if line == "" || seen[line] {
 			continue
 		}
+		if len(seen) == maxHosts {
+			return nil, &usageError{fmt.Errorf("--hosts-file %s names more than %d hosts: split it", label, maxHosts)}
+		}
+		seen[line] = true
 		out = append(out, hostLine{line, fmt.Sprintf("%s:%d", label, n)})
 	}
 	if err := sc.Err(); err != nil {

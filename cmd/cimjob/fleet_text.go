@@ -152,7 +152,7 @@ func summaryText(cmd fleetCommand, s fleet.Summary) string {
 		line += "; " + count(s.FailedJobs, "failed job")
 	}
 	if s.Cancelled {
-		line += fmt.Sprintf("; cut short, %d not asked or not finished", s.Targets-answered-s.Unreachable)
+		line += "; cut short: the hosts that had not answered are listed above"
 	}
 	return line + "."
 }
