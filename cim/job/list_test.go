@@ -353,6 +353,15 @@ func TestWait(t *testing.T) {
 		if !errors.Is(err, context.Canceled) || polls != 5 {
 			t.Errorf("err %v after %d polls, want context.Canceled after 5", err, polls)
 		}
+		// The host answered every poll: the error says the job is still
+		// running and keeps what the last poll read.
+		var sr *job.StillRunningError
+		if !errors.As(err, &sr) || sr.Last == nil || sr.Last.JobState == nil || sr.Last.JobState.Value != job.StateRunning {
+			t.Fatalf("err %v (%T), want *StillRunningError with the last state Running", err, err)
+		}
+		if sr.Ref.InstanceID != running.InstanceID || !strings.Contains(err.Error(), "still Running") {
+			t.Errorf("err %q for %s, want it to say the job is still Running", err, running.InstanceID)
+		}
 	})
 	t.Run("vanished", func(t *testing.T) {
 		r := ref(running)

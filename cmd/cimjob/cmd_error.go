@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -81,12 +80,9 @@ func (a *app) runError(ctx context.Context, cmd *cobra.Command, f *errorFlags, f
 	if err := a.applyConfig(cmd, &f.config, &f.conn, &hosts); err != nil {
 		return err
 	}
-	if f.conn.host != "" && !slices.Contains(hosts, f.conn.host) {
-		hosts = append([]string{f.conn.host}, hosts...)
-	}
 	switch {
 	case len(hosts) > 1:
-		return &usageError{fmt.Errorf("%s asks one host, and --group %s gives %d (with --host): use 'cimjob check --group %s' for many", cmd.Name(), f.config.group, len(hosts), f.config.group)}
+		return &usageError{fmt.Errorf("%s asks one host, and --group %s gives %d: use 'cimjob check --group %s' for many", cmd.Name(), f.config.group, len(hosts), f.config.group)}
 	case len(hosts) == 1:
 		f.conn.host = hosts[0]
 	}
@@ -129,6 +125,19 @@ func (a *app) runError(ctx context.Context, cmd *cobra.Command, f *errorFlags, f
 
 	ref := job.Ref{Profile: profile, InstanceID: path.InstanceID}
 	res, err := fetch(ctx, c, ref, job.Options{Method: f.method, SkipJob: f.skipJob})
+	var still *job.StillRunningError
+	if errors.As(err, &still) {
+		// The host answered; the wait ended first. Say so, with how far
+		// the job got, rather than "no answer".
+		if f.output == outputJSON {
+			r := failureReport(endpoint, ref, err)
+			r.Job.setProperties(still.Last)
+			if werr := writeJSON(a.stdout, r); werr != nil {
+				return &answerError{werr}
+			}
+		}
+		return err
+	}
 	if err != nil {
 		if failed := (&answerError{err}); exitCode(failed) != exitNoAnswer {
 			// exitcode.go says the request could not even be sent (a

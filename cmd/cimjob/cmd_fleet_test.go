@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -265,7 +266,7 @@ func TestFleetColour(t *testing.T) {
 
 // TestWaitProgress checks wait's progress line on a terminal (state and
 // percentage) while a job runs, and that --timeout ends the wait with
-// error's "no answer" code.
+// the "still running" code.
 func TestWaitProgress(t *testing.T) {
 	f, _ := startFleet(t, simulator.FleetOptions{Hosts: 1, Jobs: 12})
 	h := f.Hosts()[0]
@@ -282,10 +283,52 @@ func TestWaitProgress(t *testing.T) {
 	a := testApp(&stdout, &stderr, demoEnv())
 	a.isTerminal = func() bool { return true }
 	code := a.run(context.Background(), []string{"wait", "--host", h.URL, "--job", running, "--timeout", "1s"})
-	if code != exitNoAnswer {
-		t.Fatalf("exit %d, want 3\n%s%s", code, stdout.String(), stderr.String())
+	if code != exitStillRunning {
+		t.Fatalf("exit %d, want %d\n%s%s", code, exitStillRunning, stdout.String(), stderr.String())
 	}
 	if want := "job " + running + ": Running (4), "; !strings.Contains(stderr.String(), want) {
 		t.Errorf("stderr lacks %q: %q", want, stderr.String())
+	}
+}
+
+// TestWaitTimeoutOnRunningJobSaysStillRunning: when wait's --timeout
+// passes while the host answers every poll, cimjob says the job is still
+// running, how far it got and to raise --timeout, in one line, with its
+// own exit code; not the "no answer" of an unreachable host. -o json
+// keeps the job's last state.
+func TestWaitTimeoutOnRunningJobSaysStillRunning(t *testing.T) {
+	f, _ := startFleet(t, simulator.FleetOptions{Hosts: 1, Jobs: 40})
+	host := f.Hosts()[0]
+	running := ""
+	for _, j := range host.Server.GeneratedJobs() {
+		if j.Class == "Msvm_ConcreteJob" && j.JobState == 4 { // Running
+			running = j.InstanceID
+			break
+		}
+	}
+	if running == "" {
+		t.Fatalf("no running Hyper-V job: %+v", host.Server.GeneratedJobs())
+	}
+	hostArg := strings.TrimSuffix(strings.TrimPrefix(host.URL, "http://"), "/wsman")
+	r := runCLI(t, demoEnv(), "wait", "--host", hostArg, "--job", running, "--timeout", "2s")
+	out := r.stdout + r.stderr
+	if r.code != exitStillRunning || strings.Contains(out, "no answer within") ||
+		!strings.Contains(r.stderr, "job "+running+" still Running (") || !strings.Contains(r.stderr, "raise --timeout") ||
+		strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
+		t.Errorf("wait on a running job that outlives --timeout (exit %d, want %d):\n%s", r.code, exitStillRunning, out)
+	}
+
+	r = runCLI(t, demoEnv(), "wait", "--host", hostArg, "--job", running, "--timeout", "1s", "-o", "json")
+	var doc struct {
+		Job struct {
+			JobState struct{ Name string }
+		}
+		Failure struct{ Message, Hint string }
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
+		t.Fatalf("json: %v\n%s", err, r.stdout)
+	}
+	if r.code != exitStillRunning || doc.Job.JobState.Name != "Running" || !strings.Contains(doc.Failure.Message, "still Running") || doc.Failure.Hint != "raise --timeout" {
+		t.Errorf("-o json after --timeout on a running job (exit %d): %+v\n%s", r.code, doc, r.stdout)
 	}
 }

@@ -23,7 +23,8 @@ func (a *app) newWaitCmd() *cobra.Command {
 		Long: `wait polls the job (backing off from a poll every half second to one every
 15 seconds) until it reaches a terminal state, then prints it as 'cimjob
 error' does, with the same exit codes. On a terminal, a progress line on
-stderr shows the job's state and percentage.`,
+stderr shows the job's state and percentage. When --timeout (or Ctrl-C)
+ends the wait first, it says how far the job got and exits 5.`,
 		Example: `  cimjob wait --host hv01 --https --job 5A3C1E2B-... --timeout 2h`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

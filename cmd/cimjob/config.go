@@ -26,7 +26,7 @@ type configFlags struct {
 // register adds --config and --group.
 func (f *configFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.path, "config", "", "YAML file of defaults and host groups (default $XDG_CONFIG_HOME/cimjob/config.yaml, else ~/.config/cimjob/config.yaml; a missing default file is no error)")
-	fs.StringVar(&f.group, "group", "", "host group of the config file: its hosts are added to any --host, its settings apply where no flag or CIMJOB_* variable gives one")
+	fs.StringVar(&f.group, "group", "", "host group of the config file: its hosts are the hosts asked (not with --host or --hosts-file), its settings apply where no flag or CIMJOB_* variable gives one")
 }
 
 // Names of the configuration's own keys and variables. Every other key of
@@ -125,7 +125,8 @@ func (c *configFile) at(line int, format string, args ...any) error {
 // before it runs, with the precedence flags > CIMJOB_* environment >
 // config file (--config, else $XDG_CONFIG_HOME/cimjob/config.yaml): it
 // fills every field of conn that no flag set from the environment or the
-// file, and with --group appends the group's hosts to hosts. A config
+// file, and with --group appends the group's hosts to hosts (refusing
+// hosts given otherwise beside a group). A config
 // file that holds a password must be readable by its owner alone.
 //
 // Within the file, the group's settings come before defaults:. Values go
@@ -146,6 +147,11 @@ func (a *app) applyConfig(cmd *cobra.Command, cf *configFlags, conn *connFlags, 
 	if !fset.Changed("group") {
 		group = a.env(envName("group"))
 		cf.group = group
+	}
+	if group != "" {
+		if err := a.hostsBesideGroup(fset); err != nil {
+			return err
+		}
 	}
 	var file *configFile
 	if path != "" {
@@ -224,6 +230,33 @@ func (a *app) applyConfig(cmd *cobra.Command, cf *configFlags, conn *connFlags, 
 			}
 			*hosts = append(*hosts, h.value.Value)
 		}
+	}
+	return nil
+}
+
+// hostsBesideGroup refuses hosts given (by flag or CIMJOB_*) beside a
+// group: the group's settings would apply to them, and a group's Basic
+// credentials over plain HTTP, say, would go to a host the user named for
+// other reasons.
+func (a *app) hostsBesideGroup(fset *pflag.FlagSet) error {
+	groupSrc := "--group"
+	if !fset.Changed("group") {
+		groupSrc = "$" + envName("group")
+	}
+	for _, name := range []string{"host", "hosts-file"} {
+		if fset.Lookup(name) == nil {
+			continue
+		}
+		src := ""
+		switch {
+		case fset.Changed(name):
+			src = "--" + name
+		case a.env(envName(name)) != "":
+			src = "$" + envName(name)
+		default:
+			continue
+		}
+		return &configError{fmt.Errorf("give hosts with %s or with %s, not both: a group's settings (credentials, TLS) belong to its own hosts", src, groupSrc)}
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -369,8 +370,9 @@ func TestConfigEnvEveryFlag(t *testing.T) {
 	}
 }
 
-// TestConfigGroupHosts: --group adds its hosts to any --host (a union), in
-// file order, and only with --group.
+// TestConfigGroupHosts: --group gives its hosts, in file order, and only
+// with --group. Hosts given otherwise beside a group are refused (exit 2):
+// the group's settings (credentials, TLS) would apply to them.
 func TestConfigGroupHosts(t *testing.T) {
 	xdg, _ := writeConfig(t, `groups:
   hyperv-prod:
@@ -378,11 +380,10 @@ func TestConfigGroupHosts(t *testing.T) {
   lab: {hosts: [lab1]}
 `, 0o600)
 	c := newConfigCmd(map[string]string{"XDG_CONFIG_HOME": xdg})
-	c.hosts = []string{"extra"}
 	if err := c.apply("--group", "hyperv-prod"); err != nil {
 		t.Fatal(err)
 	}
-	want := "extra hv01.corp.example hv02.corp.example:5986 https://hv03.corp.example:5986/wsman"
+	want := "hv01.corp.example hv02.corp.example:5986 https://hv03.corp.example:5986/wsman"
 	if got := strings.Join(c.hosts, " "); got != want {
 		t.Errorf("hosts %q, want %q", got, want)
 	}
@@ -393,6 +394,30 @@ func TestConfigGroupHosts(t *testing.T) {
 	c = newConfigCmd(map[string]string{"XDG_CONFIG_HOME": xdg})
 	if err := c.apply(); err != nil || len(c.hosts) != 0 {
 		t.Errorf("no --group: hosts %v, err %v", c.hosts, err)
+	}
+
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{"--host and --group", nil, []string{"--host", "extra", "--group", "lab"}, "give hosts with --host or with --group, not both: a group's settings (credentials, TLS) belong to its own hosts"},
+		{"$CIMJOB_HOST and --group", map[string]string{"CIMJOB_HOST": "extra"}, []string{"--group", "lab"}, "give hosts with $CIMJOB_HOST or with --group, not both"},
+		{"--host and $CIMJOB_GROUP", map[string]string{"CIMJOB_GROUP": "lab"}, []string{"--host", "extra"}, "give hosts with --host or with $CIMJOB_GROUP, not both"},
+		{"--host, one of the group's", nil, []string{"--host", "lab1", "--group", "lab"}, "give hosts with --host or with --group, not both"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := map[string]string{"XDG_CONFIG_HOME": xdg}
+			for k, v := range tc.env {
+				env[k] = v
+			}
+			c := newConfigCmd(env)
+			err := c.apply(tc.args...)
+			if err == nil || !strings.Contains(err.Error(), tc.want) || exitCode(err) != exitUsage || strings.Contains(err.Error(), "\n") {
+				t.Errorf("err %v (exit %d), hosts %v; want exit 2 and one line with %q", err, exitCode(err), c.hosts, tc.want)
+			}
+		})
 	}
 }
 
@@ -425,17 +450,17 @@ groups:
 	if r.code != exitJobFailed || r.stdout != direct.stdout {
 		t.Fatalf("--group lab: exit %d, stderr %q; stdout differs from the direct run:\n%s", r.code, r.stderr, r.stdout)
 	}
-	r = runCLI(t, env, "error", "--group", "lab", "--host", host, "--job", failed)
-	if r.code != exitJobFailed {
-		t.Errorf("--group lab --host (its one host): exit %d: %s", r.code, r.stderr)
-	}
 	r = runCLI(t, env, "error", "--group", "two", "--job", failed)
 	if r.code != exitUsage || !strings.Contains(r.stderr, "cimjob check --group two") {
 		t.Errorf("a group of two: exit %d, stderr %q; want 2 and a pointer to check", r.code, r.stderr)
 	}
-	r = runCLI(t, env, "error", "--group", "lab", "--host", "other.example", "--job", failed)
-	if r.code != exitUsage || !strings.Contains(r.stderr, "cimjob check --group lab") {
-		t.Errorf("--group of one and another --host: exit %d, stderr %q; want 2", r.code, r.stderr)
+	// A --host beside a group is refused, even the group's own host: the
+	// group's credentials must not go to a host the user named apart.
+	for _, h := range []string{host, "other.example"} {
+		r = runCLI(t, env, "error", "--group", "lab", "--host", h, "--job", failed)
+		if r.code != exitUsage || !strings.Contains(r.stderr, "give hosts with --host or with --group, not both") {
+			t.Errorf("--group lab --host %s: exit %d, stderr %q; want 2", h, r.code, r.stderr)
+		}
 	}
 	// The flag beats the group: a wrong user fails to log in.
 	r = runCLI(t, env, "error", "--group", "lab", "--user", "nobody", "--job", failed)
@@ -493,4 +518,42 @@ func FuzzParseConfig(f *testing.F) {
 			t.Fatalf("the error shows the password: %v", err)
 		}
 	})
+}
+
+// TestGroupRefusesOtherHosts: every command refuses --host or
+// --hosts-file beside --group (exit 2, one line), before asking any host,
+// so that a group's settings (here Basic over plain HTTP) never reach a
+// host named apart from it.
+func TestGroupRefusesOtherHosts(t *testing.T) {
+	xdg, _ := writeConfig(t, `groups:
+  lab:
+    hosts: [lab1.invalid]
+    auth: basic
+    allow-unencrypted: true
+    user: admin
+    password: `+secretPassword+`
+`, 0o600)
+	hostsFile := filepath.Join(t.TempDir(), "hosts.txt")
+	if err := os.WriteFile(hostsFile, []byte("extra.invalid\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"XDG_CONFIG_HOME": xdg}
+	for _, args := range [][]string{
+		{"error", "--group", "lab", "--host", "extra.invalid", "--job", "J"},
+		{"wait", "--group", "lab", "--host", "extra.invalid", "--job", "J"},
+		{"jobs", "--group", "lab", "--host", "extra.invalid"},
+		{"check", "--group", "lab", "--host", "extra.invalid"},
+		{"identify", "--group", "lab", "--host", "extra.invalid"},
+		{"check", "--group", "lab", "--hosts-file", hostsFile},
+	} {
+		r := runCLI(t, env, args...)
+		src := "--host"
+		if slices.Contains(args, "--hosts-file") {
+			src = "--hosts-file"
+		}
+		want := "give hosts with " + src + " or with --group, not both: a group's settings (credentials, TLS) belong to its own hosts"
+		if r.code != exitUsage || !strings.Contains(r.stderr, want) || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 || r.stdout != "" {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit 2 and one line %q", args, r.code, r.stdout, r.stderr, want)
+		}
+	}
 }

@@ -18,6 +18,9 @@ const (
 	// exitSomeNoAnswer: a command across hosts had answers from some
 	// hosts and none from others, whatever the others found.
 	exitSomeNoAnswer = 4
+	// exitStillRunning: wait ended (--timeout, Ctrl-C) while the host
+	// answered and the job had not ended; not "no answer".
+	exitStillRunning = 5
 )
 
 // usageError is a problem with how cimjob was called or set up.
@@ -51,9 +54,12 @@ func exitCode(err error) int {
 	var ive *wsman.InvalidValueError
 	var ae *answerError
 	var fe *fleetError
+	var sr *job.StillRunningError
 	switch {
 	case errors.As(err, &fe):
 		return fe.code
+	case errors.As(err, &sr):
+		return exitStillRunning
 	case errors.As(err, &je):
 		return exitJobFailed
 	case errors.As(err, &ive):

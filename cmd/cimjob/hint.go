@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -28,8 +29,11 @@ func hint(err error) string {
 		ex        *krb.ExchangeError
 		nf        *job.NotFoundError
 		ae        *wsman.AuthError
+		sr        *job.StillRunningError
 	)
 	switch {
+	case errors.As(err, &sr) && errors.Is(err, context.DeadlineExceeded):
+		return "raise --timeout"
 	case errors.Is(err, wsman.ErrNoKerberosTicket):
 		return "run kinit, or give --keytab"
 	case errors.As(err, &ex) && ex.Unreachable:

@@ -11,6 +11,8 @@
 //	3  no answer: connection, TLS, authentication, fault, bad response;
 //	   across hosts (jobs, check, identify): no host answered
 //	4  across hosts: some answered and some did not
+//	5  wait: the wait ended (--timeout, Ctrl-C) while the host answered
+//	   and the job was still running
 package main
 
 import (

@@ -21,7 +21,8 @@ hosts answer and accept the credentials (identify).
 Exit codes: 0 no error reported; 1 the job reported errors or a non-success
 return value (jobs, check: a job failed); 2 usage; 3 no answer (connection,
 TLS, authentication, fault, bad response; across hosts: no host answered);
-4 across hosts, some answered and some did not.`,
+4 across hosts, some answered and some did not; 5 wait ended (--timeout,
+Ctrl-C) while the job was still running.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
