@@ -373,6 +373,8 @@ func (g *generator) lookup(id string) *genJob {
 
 // GeneratedJob describes a generated job for tests and listings.
 type GeneratedJob struct {
+	// Profile names the job's profile ("hyperv", "msps", "cim").
+	Profile                      string
 	Namespace, Class, InstanceID string
 	JobState                     int
 	ErrorCode                    string
@@ -395,7 +397,7 @@ func (s *Server) GeneratedJobs() []GeneratedJob {
 		st, _ := j.in.value("JobState")
 		ec, _ := j.in.value("ErrorCode")
 		n, _ := strconv.Atoi(st)
-		g := GeneratedJob{Namespace: j.in.ns, Class: j.in.class, InstanceID: id, JobState: n, ErrorCode: ec, Failed: j.failed}
+		g := GeneratedJob{Profile: j.p.name, Namespace: j.in.ns, Class: j.in.class, InstanceID: id, JobState: n, ErrorCode: ec, Failed: j.failed}
 		if j.failed {
 			g.ErrorFixture = j.methods["GetError"]
 		}
@@ -430,22 +432,18 @@ var jobStateName = map[int]string{
 
 // generatedJobList describes the generated jobs as Jobs lists them.
 func (s *Server) generatedJobList() []Job {
-	if s.gen == nil {
+	gen := s.GeneratedJobs()
+	if gen == nil {
 		return nil
 	}
-	out := make([]Job, 0, s.gen.n)
-	for i := 0; i < s.gen.n; i++ {
-		j := s.gen.job(i)
-		id, _ := j.in.value("InstanceID")
-		st, _ := j.in.value("JobState")
-		ec, _ := j.in.value("ErrorCode")
-		n, _ := strconv.Atoi(st)
-		title := fmt.Sprintf("%s, JobState %s, ErrorCode %s", j.in.class, jobStateName[n], ec)
-		if j.failed {
-			title += ": failed, " + j.methods["GetError"]
+	out := make([]Job, 0, len(gen))
+	for _, g := range gen {
+		title := fmt.Sprintf("%s, JobState %s, ErrorCode %s", g.Class, jobStateName[g.JobState], g.ErrorCode)
+		if g.Failed {
+			title += ": failed, " + g.ErrorFixture
 		}
-		out = append(out, Job{Profile: j.p.name, Namespace: j.in.ns, Class: j.in.class, InstanceID: id,
-			Title: title, ResourceURI: classURI(j.in.ns, j.in.class)})
+		out = append(out, Job{Profile: g.Profile, Namespace: g.Namespace, Class: g.Class, InstanceID: g.InstanceID,
+			Title: title, ResourceURI: classURI(g.Namespace, g.Class)})
 	}
 	return out
 }
