@@ -227,15 +227,6 @@ func TestListFiltersWhatTheHostSends(t *testing.T) {
 	}
 }
 
-func isFailed(sim *simulator.Server, id string) bool {
-	for _, j := range sim.GeneratedJobs() {
-		if j.InstanceID == id {
-			return j.Failed
-		}
-	}
-	return false
-}
-
 // Since keeps the jobs started at or after it, and those not started that
 // were submitted at or after it, on the host's side and on List's.
 func TestListSince(t *testing.T) {

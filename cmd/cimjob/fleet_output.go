@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 
@@ -53,12 +52,3 @@ func newFleetWriter(format string, cmd fleetCommand, w io.Writer, style fleetSty
 	}
 	return nil, &usageError{fmt.Errorf("unknown -o %q: want one of %v", format, fleetFormats())}
 }
-
-// errFleetNotBuilt marks the writers of f8-base that their branches replace.
-var errFleetNotBuilt = errors.New("not built yet")
-
-// notBuilt is the writer f8-base puts where a branch's writer goes.
-type notBuilt struct{}
-
-func (notBuilt) Host(*fleet.HostResult) error { return errFleetNotBuilt }
-func (notBuilt) Done(fleet.Summary) error     { return errFleetNotBuilt }
