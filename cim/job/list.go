@@ -97,7 +97,7 @@ func List(ctx context.Context, c *wsman.Client, p Profile, opt ListOptions) ([]L
 	if batch <= 0 {
 		batch = DefaultBatchSize
 	}
-	// The .../* URI takes the class from the query (WIRE.md "Enumeration"):
+	// The .../* URI takes the class from the query (docs/wire.md, "Enumeration"):
 	// a filtered enumeration is only accepted there.
 	uri := wsman.WMIResourceURI(p.Namespace, "*")
 	insts, err := c.Enumerate(ctx, uri, wsman.EnumerateOptions{

@@ -160,7 +160,7 @@ func TestList(t *testing.T) {
 	}
 }
 
-// The request is the one WIRE.md describes: a WQL filter on the .../*
+// The request is the one docs/wire.md describes: a WQL filter on the .../*
 // URI, OptimizeEnumeration and MaxElements.
 func TestListRequest(t *testing.T) {
 	rw := &rewriter{}
