@@ -140,12 +140,12 @@ type TLSConfig struct {
 
 // resolved is what loading made of a module: parsed values and secrets.
 type resolved struct {
-	profile  job.Profile
-	method   job.Method
-	policy   job.FailurePolicy
-	https    bool
-	auth     wsman.Authenticator
-	tls      *tls.Config
+	profile   job.Profile
+	method    job.Method
+	policy    job.FailurePolicy
+	https     bool
+	auth      wsman.Authenticator
+	tls       *tls.Config
 	timeout   time.Duration
 	maxBytes  int64
 	maxFailed int

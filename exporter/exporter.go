@@ -4,6 +4,8 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/cimjob/cimjob/wsman"
 )
 
 // Defaults of Options' zero fields.
@@ -44,7 +46,9 @@ type Exporter struct {
 	log     *slog.Logger
 	metrics *ownMetrics
 
-	pool    *pool
+	pool *pool
+	// wrap, if set (tests), wraps the transport of each new client.
+	wrap func(wsman.Transport) wsman.Transport
 
 	mu  sync.Mutex
 	cfg *Config
@@ -97,4 +101,3 @@ func (e *Exporter) Close() error {
 	e.pool.closeAll()
 	return nil
 }
-

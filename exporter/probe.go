@@ -95,7 +95,15 @@ func (e *Exporter) probeTarget(ctx context.Context, name string, m *Module, h *f
 	}
 	defer t.unlock()
 	if t.client == nil {
-		c, err := wsman.NewClient(e.clientConfig(m, h.URL))
+		cfg := e.clientConfig(m, h.URL)
+		if e.wrap != nil {
+			tr, err := wsman.NewTransport(cfg)
+			if err != nil {
+				return err
+			}
+			cfg.Transport = e.wrap(tr)
+		}
+		c, err := wsman.NewClient(cfg)
 		if err != nil {
 			return err
 		}
