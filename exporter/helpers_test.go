@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -154,6 +155,8 @@ type editTransport struct {
 	mu     sync.Mutex
 	edit   func([]byte) []byte
 	closed *int
+	// closeMu guards *closed.
+	closeMu *sync.Mutex
 }
 
 func (e *editTransport) RoundTrip(ctx context.Context, env []byte) (*wsman.Reply, error) {
@@ -167,12 +170,29 @@ func (e *editTransport) RoundTrip(ctx context.Context, env []byte) (*wsman.Reply
 }
 
 func (e *editTransport) Close() error {
-	e.mu.Lock()
 	if e.closed != nil {
+		e.closeMu.Lock()
 		*e.closed++
+		e.closeMu.Unlock()
 	}
-	e.mu.Unlock()
 	return e.Transport.Close()
 }
 
-var _ = bytes.Contains
+// gatherOwn is the exporter's own metrics in the text format.
+func gatherOwn(t testing.TB, e *Exporter) string {
+	t.Helper()
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(e)
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	enc := expfmt.NewEncoder(&b, expfmt.NewFormat(expfmt.TypeTextPlain))
+	for _, mf := range mfs {
+		if err := enc.Encode(mf); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return b.String()
+}
