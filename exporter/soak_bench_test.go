@@ -9,6 +9,7 @@ import (
 	"hash/fnv"
 	"io"
 	"math"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -18,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -138,7 +140,21 @@ func BenchmarkSoak(b *testing.B) {
 	handler, gather := soakExporter(b)
 	mux := http.NewServeMux()
 	mux.Handle("/probe", handler)
-	srv := httptest.NewServer(mux)
+	srv := httptest.NewUnstartedServer(mux)
+	// The scraper's connections to the exporter follow its peak of
+	// concurrent scrapes (a slow moment opens more, kept until idle), as
+	// Prometheus' shared connection pool does: counted apart, since their
+	// goroutines are not the exporter's growth.
+	var scrapeConns atomic.Int64
+	srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		switch st {
+		case http.StateNew:
+			scrapeConns.Add(1)
+		case http.StateClosed, http.StateHijacked:
+			scrapeConns.Add(-1)
+		}
+	}
+	srv.Start()
 	defer srv.Close()
 	// One kept connection per target, as Prometheus' scrape loops have.
 	client := &http.Client{Transport: &http.Transport{MaxIdleConns: hosts, MaxIdleConnsPerHost: hosts, IdleConnTimeout: 5 * interval}}
@@ -147,6 +163,7 @@ func BenchmarkSoak(b *testing.B) {
 	b.ResetTimer()
 	ph := newSoakPhase("exporter", out, hosts, interval, rounds, warmup)
 	ph.gather = gather
+	ph.scrapeConns = func() int { return int(scrapeConns.Load()) }
 	ph.fleet = fleet
 	ph.run(b, func(ctx context.Context, i int) soakResult {
 		return fleet.scrape(ctx, client, srv.URL, i, timeout)
@@ -168,7 +185,7 @@ func BenchmarkSoak(b *testing.B) {
 
 // soakExporter is the exporter under test, with one module for the
 // fleet's hosts, and the gatherer of its own metrics. b closes it.
-var soakExporter = func(b *testing.B) (http.Handler, func() ([]*dto.MetricFamily, error)) {
+func soakExporter(b *testing.B) (http.Handler, func() ([]*dto.MetricFamily, error)) {
 	env := func(k string) (string, bool) {
 		if k == soakPasswordEnv {
 			return soakPassword, true
@@ -429,6 +446,9 @@ type soakSample struct {
 	at                   time.Duration // since the phase started
 	heapInuse, heapAlloc uint64
 	goroutines           int
+	// scrapeConns are the scraper's connections to the exporter, open
+	// at the time (0 in the baseline).
+	scrapeConns int
 	// The exporter's own metrics (-1 in the baseline).
 	targets, cacheEntries, cacheMisses float64
 	// The simulator's counters, cumulative.
@@ -455,6 +475,11 @@ func soakMeasure() soakSample {
 	return s
 }
 
+// netGoroutines leaves out the goroutines of the scraper's connections
+// to the exporter: a read and a write loop on the client's side, the
+// connection's own on the server's.
+func (s soakSample) netGoroutines() int { return s.goroutines - 3*s.scrapeConns }
+
 // soakRound gathers one round: its probes and its end-of-round sample.
 type soakRound struct {
 	sample      soakSample
@@ -474,6 +499,7 @@ type soakPhase struct {
 	rounds         []*soakRound
 	warmup         int
 	gather         func() ([]*dto.MetricFamily, error) // the exporter's own metrics; nil in the baseline
+	scrapeConns    func() int                          // the scraper's connections open; nil in the baseline
 	fleet          *soakFleet
 	start          time.Time
 	mu             sync.Mutex
@@ -497,8 +523,8 @@ func newSoakPhase(name string, out io.Writer, hosts int, interval time.Duration,
 func (ph *soakPhase) run(b *testing.B, probe func(context.Context, int) soakResult) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	fmt.Fprintf(ph.out, "%s phase\n%5s %6s %9s %9s %6s %7s %6s %5s %6s %6s %5s %5s %7s %7s %7s %7s %8s\n", ph.name,
-		"round", "t_s", "inuse_MiB", "alloc_MiB", "gorout", "targets", "cache", "miss", "probes", "up", "late", "misr",
+	fmt.Fprintf(ph.out, "%s phase\n%5s %6s %9s %9s %6s %5s %7s %6s %5s %6s %6s %5s %5s %7s %7s %7s %7s %8s\n", ph.name,
+		"round", "t_s", "inuse_MiB", "alloc_MiB", "gorout", "sconn", "targets", "cache", "miss", "probes", "up", "late", "misr",
 		"p50_ms", "p99_ms", "max_ms", "req/prb", "sim_conn")
 	ph.start = time.Now()
 	ph.lastDone = make(chan struct{})
@@ -602,8 +628,8 @@ func (ph *soakPhase) printRows() {
 		if ph.printed == ph.warmup-1 && ph.warmup < len(ph.rounds) {
 			mark = "  <- end of warm-up"
 		}
-		fmt.Fprintf(ph.out, "%5d %6.0f %9s %9s %6d %7s %6s %5s %6d %6d %5d %5d %7.0f %7.0f %7.0f %7.2f %8d%s\n",
-			ph.printed+1, s.at.Seconds(), soakMiB(s.heapInuse), soakMiB(s.heapAlloc), s.goroutines,
+		fmt.Fprintf(ph.out, "%5d %6.0f %9s %9s %6d %5d %7s %6s %5s %6d %6d %5d %5d %7.0f %7.0f %7.0f %7.2f %8d%s\n",
+			ph.printed+1, s.at.Seconds(), soakMiB(s.heapInuse), soakMiB(s.heapAlloc), s.goroutines, s.scrapeConns,
 			soakOpt(s.targets), soakOpt(s.cacheEntries), soakDelta(s.cacheMisses, prev.cacheMisses),
 			len(rd.durs), rd.up, rd.late, rd.misreported, soakMS(p50), soakMS(p99), soakMS(mx),
 			float64(s.simRequests-prev.simRequests)/float64(len(rd.durs)), s.simConns, mark)
@@ -617,6 +643,9 @@ func (ph *soakPhase) printRows() {
 func (ph *soakPhase) sample() soakSample {
 	s := soakMeasure()
 	s.at = time.Since(ph.start)
+	if ph.scrapeConns != nil {
+		s.scrapeConns = ph.scrapeConns()
+	}
 	if ph.gather != nil {
 		mfs, err := ph.gather()
 		if err != nil {
@@ -671,14 +700,14 @@ func (ph *soakPhase) summary(simHeap soakSample) soakSummary {
 	s := soakSummary{warm: ph.rounds[ph.warmup-1].sample, end: ph.rounds[n-1].sample, simHeap: simHeap, rounds: n}
 	s.heapRatio = float64(s.end.heapInuse) / float64(s.warm.heapInuse)
 	s.heapExclSimRatio = float64(int64(s.end.heapInuse)-int64(simHeap.heapInuse)) / float64(int64(s.warm.heapInuse)-int64(simHeap.heapInuse))
-	s.goroutineRatio = float64(s.end.goroutines) / float64(s.warm.goroutines)
+	s.goroutineRatio = float64(s.end.netGoroutines()) / float64(s.warm.netGoroutines())
 	var xs, heap, gor []float64
 	var all, healthy []time.Duration
 	for r, rd := range ph.rounds {
 		if r >= ph.warmup-1 {
 			xs = append(xs, float64(r))
 			heap = append(heap, float64(rd.sample.heapInuse))
-			gor = append(gor, float64(rd.sample.goroutines))
+			gor = append(gor, float64(rd.sample.netGoroutines()))
 		}
 		if r >= ph.warmup {
 			s.probesWarm += len(rd.durs)
@@ -714,8 +743,8 @@ func (s soakSummary) print(out io.Writer, ph *soakPhase) {
 		100*s.heapSlope*float64(s.rounds-ph.warmup)/float64(s.warm.heapInuse))
 	fmt.Fprintf(out, "  of which the simulator (after the baseline): %s; the rest %s → %s: ratio %.3f\n",
 		soakMiB(s.simHeap.heapInuse), soakMiB(s.warm.heapInuse-s.simHeap.heapInuse), soakMiB(s.end.heapInuse-s.simHeap.heapInuse), s.heapExclSimRatio)
-	fmt.Fprintf(out, "  goroutines: %d after warm-up, %d at the end: ratio %.3f; fitted %+.2f/round\n",
-		s.warm.goroutines, s.end.goroutines, s.goroutineRatio, s.goroutineSlope)
+	fmt.Fprintf(out, "  goroutines: %d after warm-up, %d at the end (%d and %d less 3 per scraper connection): ratio %.3f; fitted %+.2f/round\n",
+		s.warm.goroutines, s.end.goroutines, s.warm.netGoroutines(), s.end.netGoroutines(), s.goroutineRatio, s.goroutineSlope)
 	fmt.Fprintf(out, "  probes: %d answered, %d up, %d late (over the scrape timeout), %d misreported; p50 %s, p99 %s, max %s\n",
 		s.probes, s.up, s.late, s.misreported, s.p50.Round(time.Millisecond), s.p99.Round(time.Millisecond), s.max.Round(time.Millisecond))
 	fmt.Fprintf(out, "  probes of the hosts that do not misbehave: p99 %s, max %s\n", s.p99Healthy.Round(time.Millisecond), s.maxHealthy.Round(time.Millisecond))
