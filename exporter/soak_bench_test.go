@@ -83,20 +83,25 @@ const soakConfig = `modules:
 //	go test -run '^$' -bench BenchmarkSoak -benchtime 1x ./exporter/ \
 //	    -soak.hosts 50 -soak.interval 5s -soak.duration 40s
 //
-// After each round it forces a GC and prints one row: heap, goroutines,
-// the exporter's kept targets and error cache (its own metrics), the
-// probes of the round, how many were late (over the scrape timeout) and
-// their p50/p99/max, and the simulator's requests per probe. Memory is
-// judged by ratios within the run: the end against the end of the
-// warm-up, and the growth per round fitted over the rounds after it.
+// After each round it prints one row: heap and goroutines (the least of
+// three forced GCs 100 ms apart), the scraper's open connections, the
+// exporter's kept targets, error cache and cache misses (its own
+// metrics), the round's probes, how many were late (over the scrape
+// timeout), their p50/p99/max, and the simulator's requests per probe and
+// connections accepted so far. Memory is judged by ratios within the run:
+// the end against the end of the warm-up, and the growth per round fitted
+// over the rounds from there. Goroutines are judged less those of the
+// scraper's connections, whose number follows the peak of concurrent
+// scrapes, not the exporter.
 //
-// The simulated hosts live in this process, so the heap holds them too:
+// The simulated hosts live in this process, so the heap holds them too
+// (each caches sample instances at its first listing, then holds steady):
 // a baseline phase first lists every host directly (a kept client per
 // host, no exporter) on the same schedule, and the heap left after it
 // (its clients closed) is reported as the simulator's share and
 // subtracted in heap_excl_sim_growth_ratio. The simulator also keeps a
-// small record per TCP connection (sim_conns), which grows when hosts
-// that drop or hang make the exporter reconnect.
+// record of about 150 bytes per TCP connection (sim_conn), which grows
+// when hosts that drop or hang make the exporter reconnect.
 //
 // It is not a test: it asserts nothing about time. It fails when a probe
 // says something wrong (a healthy host down, a misbehaving one up, failed
@@ -156,7 +161,8 @@ func BenchmarkSoak(b *testing.B) {
 	}
 	srv.Start()
 	defer srv.Close()
-	// One kept connection per target, as Prometheus' scrape loops have.
+	// One pool of kept connections for all targets, as a Prometheus
+	// scrape job has.
 	client := &http.Client{Transport: &http.Transport{MaxIdleConns: hosts, MaxIdleConnsPerHost: hosts, IdleConnTimeout: 5 * interval}}
 	defer client.CloseIdleConnections()
 
