@@ -50,7 +50,9 @@ func (e *Exporter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	target := q.Get("target")
+	// Trimmed here, so that the allow-list, the kept target and the host
+	// label all see the host as wsman.Endpoint does.
+	target := strings.TrimSpace(q.Get("target"))
 	if target == "" {
 		refuse(w, http.StatusBadRequest, "no target: give target=HOST (a host name, host:port or http(s) URL)")
 		return
