@@ -151,8 +151,10 @@ func (e *Exporter) probeTarget(ctx context.Context, name string, m *Module, h *f
 				fj.Err = err
 			default:
 				fj.Result = fleet.CompactResult(got)
-				t.errs[k] = fj.Result
-				e.pool.entries.Add(1)
+				if len(t.errs) < e.pool.maxErrs {
+					t.errs[k] = fj.Result
+					e.pool.entries.Add(1)
+				}
 			}
 		}
 		h.FailedJobs = append(h.FailedJobs, fj)
