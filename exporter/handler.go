@@ -38,11 +38,13 @@ func (e *Exporter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			name = n
 		}
 	}
-	var m *Module
-	if cfg != nil {
-		m = cfg.Modules[name]
+	m := cfg.module(name)
+	if m == nil && cfg != nil && cfg.Modules[name] != nil {
+		// A Config built by hand: its credentials were never resolved.
+		refuse(w, http.StatusInternalServerError, fmt.Sprintf("module %q was not loaded: build the Config with LoadConfig or ParseConfig", name))
+		return
 	}
-	if m == nil || m.r == nil {
+	if m == nil {
 		if !validModuleName(name) {
 			refuse(w, http.StatusBadRequest, "unknown module: give module=NAME, one of: "+moduleNames(cfg))
 		} else {

@@ -113,3 +113,18 @@ func FuzzTargetURL(f *testing.F) {
 		}
 	})
 }
+
+// A Config not built by LoadConfig or ParseConfig has no resolved
+// credentials: its modules are refused, not probed without them.
+func TestUnloadedModule(t *testing.T) {
+	e := New(&Config{Modules: map[string]*Module{"hv": {Username: "u"}}}, Options{})
+	defer e.Close()
+	r := scrape(t, e, "target=hv01", "")
+	if r.code != http.StatusInternalServerError || !strings.Contains(r.body, "LoadConfig or ParseConfig") {
+		t.Errorf("%d %q", r.code, r.body)
+	}
+	e.SetConfig(nil)
+	if r := scrape(t, e, "target=hv01", ""); r.code != http.StatusBadRequest || !strings.Contains(r.body, "(none configured)") {
+		t.Errorf("nil config: %d %q", r.code, r.body)
+	}
+}
