@@ -38,11 +38,13 @@ func (e *Exporter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			name = n
 		}
 	}
-	var m *Module
-	if cfg != nil {
-		m = cfg.Modules[name]
+	m := cfg.module(name)
+	if m == nil && cfg != nil && cfg.Modules[name] != nil {
+		// A Config built by hand: its credentials were never resolved.
+		refuse(w, http.StatusInternalServerError, fmt.Sprintf("module %q was not loaded: build the Config with LoadConfig or ParseConfig", name))
+		return
 	}
-	if m == nil || m.r == nil {
+	if m == nil {
 		if !validModuleName(name) {
 			refuse(w, http.StatusBadRequest, "unknown module: give module=NAME, one of: "+moduleNames(cfg))
 		} else {
@@ -50,7 +52,9 @@ func (e *Exporter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	target := q.Get("target")
+	// Trimmed here, so that the allow-list, the kept target and the host
+	// label all see the host as wsman.Endpoint does.
+	target := strings.TrimSpace(q.Get("target"))
 	if target == "" {
 		refuse(w, http.StatusBadRequest, "no target: give target=HOST (a host name, host:port or http(s) URL)")
 		return

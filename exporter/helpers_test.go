@@ -196,3 +196,5 @@ func gatherOwn(t testing.TB, e *Exporter) string {
 	}
 	return b.String()
 }
+
+func contains(s, sub string) bool { return strings.Contains(s, sub) }

@@ -35,6 +35,9 @@ func TestWarmScrapeIsOneRequest(t *testing.T) {
 	if n := first.count(fleet.MetricFailedJobInfo); n != len(failed) {
 		t.Errorf("cold scrape: %d failed-job series, want %d", n, len(failed))
 	}
+	if first.count(fleet.MetricOldestRunningJobStart) != 1 {
+		t.Errorf("cold scrape: no %s series for the host's running jobs", fleet.MetricOldestRunningJobStart)
+	}
 	for i := 0; i < 10; i++ {
 		before := h.Server.Stats()
 		r := scrape(t, e, q, "")
@@ -191,6 +194,33 @@ func TestProbeTimeout(t *testing.T) {
 	for _, tt := range tests {
 		if got := e.timeout(m, tt.header); got != tt.want {
 			t.Errorf("timeout(header %q) = %s, want %s", tt.header, got, tt.want)
+		}
+	}
+}
+
+// A target's cache holds at most maxErrs entries, whatever the host
+// lists; the errors beyond it are asked for on each scrape.
+func TestCacheBoundPerTarget(t *testing.T) {
+	f := startFleet(t, simulator.FleetOptions{Hosts: 1, Jobs: 30, Seed: 5, Profiles: []string{"hyperv"}})
+	h := f.Hosts()[0]
+	failed := failedIDs(h, nsHyperV)
+	if len(failed) < 3 {
+		t.Fatalf("only %d failed jobs", len(failed))
+	}
+	e := New(simConfig(t, ""), Options{})
+	defer e.Close()
+	e.pool.maxErrs = 2
+	q := "module=hyperv&target=" + hostPort(t, h)
+	for i := 1; i <= 3; i++ {
+		r := scrape(t, e, q, "")
+		if r.count(fleet.MetricFailedJobInfo) != len(failed) {
+			t.Fatalf("scrape %d: %d failed-job series, want %d", i, r.count(fleet.MetricFailedJobInfo), len(failed))
+		}
+		if n := e.pool.entries.Load(); n != 2 {
+			t.Errorf("scrape %d: %d cached entries, want the bound, 2", i, n)
+		}
+		if n, want := errorCalls(h.Server.Stats()), len(failed)+(i-1)*(len(failed)-2); n != want {
+			t.Errorf("after %d scrapes: %d error-method calls, want %d", i, n, want)
 		}
 	}
 }

@@ -18,6 +18,13 @@ const (
 	evictReload   = "reload"
 )
 
+// maxCachedErrors bounds the cached errors of one target. The listing
+// bounds them too (a job that leaves it leaves the cache), but a hostile
+// host can list any number of failed jobs: beyond this many, errors are
+// asked for again on each scrape (max_failed_jobs at a time) rather than
+// kept.
+const maxCachedErrors = 10000
+
 // targetKey names a kept target: the same host under two modules is two
 // targets, with their own credentials.
 type targetKey struct{ module, target string }
@@ -62,6 +69,7 @@ func (t *target) unlock() { <-t.sem }
 // use is closed by its last user.
 type pool struct {
 	max     int
+	maxErrs int // per target: maxCachedErrors
 	idle    time.Duration
 	now     func() time.Time
 	metrics *ownMetrics
@@ -74,7 +82,7 @@ type pool struct {
 }
 
 func newPool(max int, idle time.Duration, m *ownMetrics) *pool {
-	return &pool{max: max, idle: idle, now: time.Now, metrics: m,
+	return &pool{max: max, maxErrs: maxCachedErrors, idle: idle, now: time.Now, metrics: m,
 		targets: make(map[targetKey]*target), lru: list.New()}
 }
 
