@@ -127,8 +127,8 @@ func BenchmarkSoak(b *testing.B) {
 	b.Cleanup(func() { f.Close() })
 	fleet := newSoakFleet(b, f, interval)
 	out := os.Stdout
-	fmt.Fprintf(out, "soak: %d hosts (%s), interval %s, scrape timeout %s, %d rounds (warm-up %d), GOMAXPROCS %d, %s/%s\n",
-		hosts, fleet.describe(), interval, timeout, rounds, warmup, runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH)
+	fmt.Fprintf(out, "soak: %d hosts (%s), interval %s, scrape timeout %s, %d rounds (warm-up %d), %d CPUs, GOMAXPROCS %d, %s/%s, load average %s\n",
+		hosts, fleet.describe(), interval, timeout, rounds, warmup, runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH, soakLoadAvg())
 
 	idle := soakMeasure()
 	fmt.Fprintf(out, "simulator idle: heap in use %s, %d goroutines\n", soakMiB(idle.heapInuse), idle.goroutines)
@@ -511,6 +511,7 @@ type soakPhase struct {
 	mu             sync.Mutex
 	printed        int
 	lastDone       chan struct{} // closed when the last round's probes have all ended
+	cpuStart, cpu  time.Duration // the process's CPU time at the start, and used up to the last sample
 	errs           []error
 	misreportNotes map[string]bool
 }
@@ -532,7 +533,7 @@ func (ph *soakPhase) run(b *testing.B, probe func(context.Context, int) soakResu
 	fmt.Fprintf(ph.out, "%s phase\n%5s %6s %9s %9s %6s %5s %7s %6s %5s %6s %6s %5s %5s %7s %7s %7s %7s %8s\n", ph.name,
 		"round", "t_s", "inuse_MiB", "alloc_MiB", "gorout", "sconn", "targets", "cache", "miss", "probes", "up", "late", "misr",
 		"p50_ms", "p99_ms", "max_ms", "req/prb", "sim_conn")
-	ph.start = time.Now()
+	ph.start, ph.cpuStart = time.Now(), soakCPU()
 	ph.lastDone = make(chan struct{})
 	n := len(ph.rounds)
 	var wg sync.WaitGroup
@@ -564,6 +565,9 @@ func (ph *soakPhase) run(b *testing.B, probe func(context.Context, int) soakResu
 				return
 			}
 			s := ph.sample()
+			if r == n-1 {
+				ph.cpu = soakCPU() - ph.cpuStart
+			}
 			ph.mu.Lock()
 			ph.rounds[r].sample, ph.rounds[r].sampled = s, true
 			ph.printRows()
@@ -757,6 +761,10 @@ func (s soakSummary) print(out io.Writer, ph *soakPhase) {
 	fmt.Fprintf(out, "  simulator: %.2f requests per probe after warm-up; %d GetError calls for the %d failed jobs of the hosts that answer; %d new connections after warm-up\n",
 		s.requestsPerProbeWarm, s.getErrors, s.failedJobs, s.connsWarm)
 	fmt.Fprintf(out, "  exporter: %s kept targets, %s error cache entries at the end\n", soakOpt(s.end.targets), soakOpt(s.end.cacheEntries))
+	if ph.cpu > 0 {
+		fmt.Fprintf(out, "  CPU (exporter, scraper and simulator together): %.0f s over %.0f s, %.2f cores on average; load average at the end %s\n",
+			ph.cpu.Seconds(), s.end.at.Seconds(), ph.cpu.Seconds()/s.end.at.Seconds(), soakLoadAvg())
+	}
 }
 
 // soakSlope is the least-squares slope of ys over xs.
@@ -798,6 +806,20 @@ func soakSleepUntil(ctx context.Context, t time.Time) bool {
 	case <-ctx.Done():
 		return false
 	}
+}
+
+// soakLoadAvg is the machine's load average (Linux), since the soak
+// shares the CPUs with whatever else runs.
+func soakLoadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
 }
 
 func soakMiB(n uint64) string { return fmt.Sprintf("%.1f", float64(n)/(1<<20)) }

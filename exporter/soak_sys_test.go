@@ -2,7 +2,10 @@
 
 package exporter_test
 
-import "syscall"
+import (
+	"syscall"
+	"time"
+)
 
 // soakRaiseFDLimit raises the soft RLIMIT_NOFILE towards need (Go already
 // raises it to the hard limit at start on these systems; this says so
@@ -20,4 +23,13 @@ func soakRaiseFDLimit(need uint64) (uint64, error) {
 		return 0, err
 	}
 	return lim.Cur, nil
+}
+
+// soakCPU is the CPU time the process has used, user and system.
+func soakCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
