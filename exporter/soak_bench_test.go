@@ -86,8 +86,9 @@ const soakConfig = `modules:
 // After each round it prints one row: heap and goroutines (the least of
 // three forced GCs 100 ms apart), the scraper's open connections, the
 // exporter's kept targets, error cache and cache misses (its own
-// metrics), the round's probes, how many were late (over the scrape
-// timeout), their p50/p99/max, and the simulator's requests per probe and
+// metrics), the round's probes, how many were late (no answer within the
+// scrape timeout, or a healthy host's probe cut by the exporter's
+// deadline), their p50/p99/max, and the simulator's requests per probe and
 // connections accepted so far. Memory is judged by ratios within the run:
 // the end against the end of the warm-up, and the growth per round fitted
 // over the rounds from there. Goroutines are judged less those of the
@@ -276,7 +277,7 @@ type soakResult struct {
 	dur     time.Duration
 	healthy bool // the host does not misbehave
 	up      bool
-	late    bool // no answer within the scrape timeout
+	late    bool // no answer within the scrape timeout, or a healthy host's probe cut by its deadline
 	// misreported: a probe of a misbehaving host failed for another
 	// reason than the one expected (reported, not fatal).
 	misreported string
@@ -321,6 +322,12 @@ func (sf *soakFleet) scrape(ctx context.Context, client *http.Client, base strin
 	}
 	r.up = up == 1
 	reason := soakLabel(mfs["cimjob_probe_failure_info"], "reason")
+	if h.behaviour == simulator.BehaviourNormal && !r.up && reason == "timeout" {
+		// A healthy host's probe cut by its deadline: the machine was too
+		// slow, not the exporter wrong. No useful answer in time: late.
+		r.late = true
+		return r
+	}
 	r.wrong, r.misreported = h.judge(r.up, reason, mfs["cimjob_failed_job_info"])
 	return r
 }
@@ -434,6 +441,8 @@ func (sf *soakFleet) baseline(b *testing.B, out io.Writer, interval, timeout tim
 		r := soakResult{dur: time.Since(start), up: err == nil, healthy: h.behaviour == simulator.BehaviourNormal}
 		switch {
 		case r.dur > timeout:
+			r.late = true
+		case h.behaviour == simulator.BehaviourNormal && errors.Is(err, context.DeadlineExceeded):
 			r.late = true
 		case h.behaviour == simulator.BehaviourNormal && err != nil:
 			r.wrong = fmt.Errorf("baseline: %s: %w", h.target, err)
