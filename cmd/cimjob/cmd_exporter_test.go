@@ -389,16 +389,17 @@ func TestExporterBadStart(t *testing.T) {
 		code      int
 		stdout    string
 		stderrHas string
+		flag      bool // a flag's problem, which the help hint follows
 	}{
-		{"check good", testExporterEnv(), []string{"--config.check", "--config.file", good}, exitOK, good + ": OK, modules: hyperv, msps\n", ""},
-		{"check bad key", testExporterEnv(), []string{"--config.check", "--config.file", bad}, exitUsage, "", "password"},
-		{"check unset variable", nil, []string{"--config.check", "--config.file", unset}, exitUsage, "", envTestPassword},
-		{"check missing file", nil, []string{"--config.check", "--config.file", filepath.Join(dir, "none.yml")}, exitUsage, "", "none.yml"},
-		{"start bad key", testExporterEnv(), []string{"--config.file", bad, "--web.listen-address", "127.0.0.1:0"}, exitUsage, "", "password"},
-		{"bad web config", testExporterEnv(), []string{"--config.check", "--config.file", good, "--web.config.file", filepath.Join(dir, "none.yml")}, exitUsage, "", "--web.config.file"},
-		{"zero max targets", testExporterEnv(), []string{"--config.file", good, "--exporter.max-targets", "0"}, exitUsage, "", "--exporter.max-targets"},
-		{"telemetry path taken", testExporterEnv(), []string{"--config.file", good, "--web.telemetry-path", "/probe"}, exitUsage, "", "--web.telemetry-path"},
-		{"bad log level", testExporterEnv(), []string{"--config.file", good, "--log.level", "chatty"}, exitUsage, "", "chatty"},
+		{"check good", testExporterEnv(), []string{"--config.check", "--config.file", good}, exitOK, good + ": OK, modules: hyperv, msps\n", "", false},
+		{"check bad key", testExporterEnv(), []string{"--config.check", "--config.file", bad}, exitUsage, "", "password", false},
+		{"check unset variable", nil, []string{"--config.check", "--config.file", unset}, exitUsage, "", envTestPassword, false},
+		{"check missing file", nil, []string{"--config.check", "--config.file", filepath.Join(dir, "none.yml")}, exitUsage, "", "none.yml", false},
+		{"start bad key", testExporterEnv(), []string{"--config.file", bad, "--web.listen-address", "127.0.0.1:0"}, exitUsage, "", "password", false},
+		{"bad web config", testExporterEnv(), []string{"--config.check", "--config.file", good, "--web.config.file", filepath.Join(dir, "none.yml")}, exitUsage, "", "--web.config.file", false},
+		{"zero max targets", testExporterEnv(), []string{"--config.file", good, "--exporter.max-targets", "0"}, exitUsage, "", "--exporter.max-targets", true},
+		{"telemetry path taken", testExporterEnv(), []string{"--config.file", good, "--web.telemetry-path", "/probe"}, exitUsage, "", "--web.telemetry-path", true},
+		{"bad log level", testExporterEnv(), []string{"--config.file", good, "--log.level", "chatty"}, exitUsage, "", "chatty", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -421,6 +422,10 @@ func TestExporterBadStart(t *testing.T) {
 			}
 			if strings.Contains(line, demoPassword) {
 				t.Errorf("stderr echoes the password: %q", line)
+			}
+			// A file's problem is not the command line's: no help hint.
+			if got := strings.Contains(line, "cimjob --help"); got != tt.flag {
+				t.Errorf("hint at --help: %v, want %v: %q", got, tt.flag, line)
 			}
 		})
 	}
