@@ -346,7 +346,8 @@ func TestExporterReload(t *testing.T) {
 func TestExporterProbe(t *testing.T) {
 	_, host := startSim(t, "default.json")
 	cfg := writeExporterConfig(t, "", exporterModules("hyperv"))
-	r := startExporter(t, testExporterEnv(), "--config.file", cfg)
+	// At debug level each probe is logged: the password must not be.
+	r := startExporter(t, testExporterEnv(), "--config.file", cfg, "--log.level", "debug")
 	body := r.get(t, "/probe?"+url.Values{"module": {"hyperv"}, "target": {host}}.Encode())
 	fams := families(t, body)
 	if got := gauge(t, fams, "cimjob_probe_success"); got != 1 {
@@ -369,7 +370,11 @@ func TestExporterProbe(t *testing.T) {
 			t.Errorf("/metrics holds %q", secret)
 		}
 	}
-	if strings.Contains(r.stderr.String(), demoPassword) || strings.Contains(body, demoPassword) {
+	log := r.stderr.String()
+	if !strings.Contains(log, "level=DEBUG") {
+		t.Errorf("--log.level debug logged no debug line:\n%s", log)
+	}
+	if strings.Contains(log, demoPassword) || strings.Contains(body, demoPassword) {
 		t.Errorf("the password is in the log or the probe")
 	}
 }
