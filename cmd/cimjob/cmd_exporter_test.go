@@ -115,18 +115,7 @@ func (r *exporterRun) stop() int {
 func startExporter(t *testing.T, env map[string]string, args ...string) *exporterRun {
 	t.Helper()
 	r := &exporterRun{stdout: newSyncBuffer(), stderr: newSyncBuffer(), hup: make(chan os.Signal, 1), exited: make(chan struct{})}
-	a := &app{
-		stdin:  strings.NewReader(""),
-		stdout: r.stdout,
-		stderr: r.stderr,
-		lookupEnv: func(k string) (string, bool) {
-			v, ok := env[k]
-			return v, ok
-		},
-		isTerminal:   func() bool { return false },
-		readPassword: func() ([]byte, error) { return nil, fmt.Errorf("no terminal in tests") },
-		readFile:     os.ReadFile,
-	}
+	a := testApp(r.stdout, r.stderr, env)
 	bound := make(chan net.Addr, 1)
 	a.listen = func(ctx context.Context, network, address string) (net.Listener, error) {
 		var lc net.ListenConfig
@@ -415,15 +404,15 @@ func TestExporterBadStart(t *testing.T) {
 			if res.stdout != tt.stdout {
 				t.Errorf("stdout %q, want %q", res.stdout, tt.stdout)
 			}
-			line := strings.TrimSuffix(res.stderr, "\n")
 			if tt.stderrHas == "" {
-				if line != "" {
+				if res.stderr != "" {
 					t.Errorf("stderr %q, want none", res.stderr)
 				}
 				return
 			}
-			if strings.Contains(line, "\n") || !strings.HasPrefix(line, "cimjob: ") || !strings.Contains(line, tt.stderrHas) {
-				t.Errorf("want one line saying %q, got %q", tt.stderrHas, res.stderr)
+			line := checkOneLine(t, res.stderr)
+			if !strings.Contains(line, tt.stderrHas) {
+				t.Errorf("%q does not say %q", line, tt.stderrHas)
 			}
 			if strings.Contains(line, demoPassword) {
 				t.Errorf("stderr echoes the password: %q", line)
