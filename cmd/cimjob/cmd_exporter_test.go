@@ -276,6 +276,7 @@ func TestExporterReload(t *testing.T) {
 	}{
 		{"good by POST", exporterModules("hyperv", "msps"), "POST", true, []string{"hyperv", "msps"}, "modules=hyperv,msps"},
 		{"unknown key by POST", "modules:\n  cim:\n    bogus: 1\n", "POST", false, []string{"hyperv", "msps"}, "bogus"},
+		{"literal password by PUT", "modules:\n  cim:\n    username: demo\n    password: " + demoPassword + "\n", "PUT", false, []string{"hyperv", "msps"}, "password_env"},
 		{"good by PUT", exporterModules("cim"), "PUT", true, []string{"cim"}, "modules=cim"},
 		{"unset variable by SIGHUP", "modules:\n  hyperv:\n    username: demo\n    password_env: CIMJOB_TEST_UNSET\n", "HUP", false, []string{"cim"}, "CIMJOB_TEST_UNSET"},
 		{"good by SIGHUP", exporterModules("msps"), "HUP", true, []string{"msps"}, "modules=msps"},
@@ -298,6 +299,9 @@ func TestExporterReload(t *testing.T) {
 				}
 				if !st.ok && (strings.Count(strings.TrimSpace(body), "\n") != 0 || !strings.Contains(body, st.wantLog)) {
 					t.Errorf("want one line saying %q, got %q", st.wantLog, body)
+				}
+				if strings.Contains(body, demoPassword) {
+					t.Errorf("the answer echoes the password: %q", body)
 				}
 			}
 			lines := strings.Split(strings.TrimSpace(r.stderr.String()), "\n")
@@ -422,5 +426,83 @@ func TestExporterBadStart(t *testing.T) {
 				t.Errorf("hint at --help: %v, want %v: %q", got, tt.flag, line)
 			}
 		})
+	}
+}
+
+// gatedProxy forwards TCP connections to addr, each once release is
+// closed; arrived is closed when the first connection comes.
+func gatedProxy(t *testing.T, addr string) (proxy string, arrived <-chan struct{}, release func()) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	came, gate := make(chan struct{}), make(chan struct{})
+	var first, open sync.Once
+	release = func() { open.Do(func() { close(gate) }) }
+	t.Cleanup(func() { release(); ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				first.Do(func() { close(came) })
+				<-gate
+				d, err := net.Dial("tcp", addr)
+				if err != nil {
+					return
+				}
+				defer d.Close()
+				go func() {
+					io.Copy(d, c)
+					d.(*net.TCPConn).CloseWrite()
+				}()
+				io.Copy(c, d)
+			}()
+		}
+	}()
+	return ln.Addr().String(), came, release
+}
+
+// TestExporterStopsGracefully: a probe in flight when the exporter is told
+// to stop (its context ends, as on SIGTERM) still gets its answer, and the
+// exporter then exits 0.
+func TestExporterStopsGracefully(t *testing.T) {
+	_, host := startSim(t, "default.json")
+	proxy, arrived, release := gatedProxy(t, host)
+	cfg := writeExporterConfig(t, "", exporterModules("hyperv"))
+	r := startExporter(t, testExporterEnv(), "--config.file", cfg)
+	type answer struct {
+		code int
+		body string
+		err  error
+	}
+	answered := make(chan answer, 1)
+	go func() {
+		resp, err := http.Get(r.url + "/probe?" + url.Values{"target": {proxy}}.Encode())
+		if err != nil {
+			answered <- answer{err: err}
+			return
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		answered <- answer{resp.StatusCode, string(b), err}
+	}()
+	<-arrived
+	r.cancel()
+	r.stderr.waitFor(t, "shutting down", 1, r.exited)
+	release()
+	a := <-answered
+	if a.err != nil || a.code != http.StatusOK {
+		t.Fatalf("the probe in flight got %d %v:\n%s", a.code, a.err, a.body)
+	}
+	if got := gauge(t, families(t, a.body), "cimjob_probe_success"); got != 1 {
+		t.Errorf("cimjob_probe_success %v, want 1:\n%s", got, a.body)
+	}
+	if code := r.stop(); code != exitOK {
+		t.Errorf("exit %d, want 0:\n%s", code, r.stderr)
 	}
 }
