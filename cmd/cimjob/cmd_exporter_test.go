@@ -380,6 +380,7 @@ func TestExporterBadStart(t *testing.T) {
 	good := writeExporterConfig(t, filepath.Join(dir, "good.yml"), exporterModules("hyperv", "msps"))
 	bad := writeExporterConfig(t, filepath.Join(dir, "bad.yml"), "modules:\n  hyperv:\n    password: "+demoPassword+"\n")
 	unset := writeExporterConfig(t, filepath.Join(dir, "unset.yml"), exporterModules("hyperv"))
+	noFile := writeExporterConfig(t, filepath.Join(dir, "nofile.yml"), "modules:\n  hyperv:\n    username: demo\n    password_file: "+filepath.Join(dir, "none.txt")+"\n")
 	tests := []struct {
 		name      string
 		env       map[string]string
@@ -392,7 +393,8 @@ func TestExporterBadStart(t *testing.T) {
 		{"check good", testExporterEnv(), []string{"--config.check", "--config.file", good}, exitOK, good + ": OK, modules: hyperv, msps\n", "", false},
 		{"check bad key", testExporterEnv(), []string{"--config.check", "--config.file", bad}, exitUsage, "", "password", false},
 		{"check unset variable", nil, []string{"--config.check", "--config.file", unset}, exitUsage, "", envTestPassword, false},
-		{"check missing file", nil, []string{"--config.check", "--config.file", filepath.Join(dir, "none.yml")}, exitUsage, "", "none.yml", false},
+		{"check missing file", nil, []string{"--config.check", "--config.file", filepath.Join(dir, "none.yml")}, exitUsage, "", "none.yml: no such file or directory; give the exporter's modules file with --config.file", false},
+		{"check missing password file", nil, []string{"--config.check", "--config.file", noFile}, exitUsage, "", "module hyperv: ", false},
 		{"start bad key", testExporterEnv(), []string{"--config.file", bad, "--web.listen-address", "127.0.0.1:0"}, exitUsage, "", "password", false},
 		{"bad web config", testExporterEnv(), []string{"--config.check", "--config.file", good, "--web.config.file", filepath.Join(dir, "none.yml")}, exitUsage, "", "--web.config.file", false},
 		{"zero max targets", testExporterEnv(), []string{"--config.file", good, "--exporter.max-targets", "0"}, exitUsage, "", "--exporter.max-targets", true},
@@ -417,6 +419,9 @@ func TestExporterBadStart(t *testing.T) {
 			line := checkOneLine(t, res.stderr)
 			if !strings.Contains(line, tt.stderrHas) {
 				t.Errorf("%q does not say %q", line, tt.stderrHas)
+			}
+			if strings.Contains(line, "--config.file") != strings.Contains(tt.stderrHas, "--config.file") {
+				t.Errorf("%q: the hint at --config.file is for a missing config file only", line)
 			}
 			if strings.Contains(line, demoPassword) {
 				t.Errorf("stderr echoes the password: %q", line)
