@@ -438,38 +438,26 @@ func TestExporterBadStart(t *testing.T) {
 // closed; arrived is closed when the first connection comes.
 func gatedProxy(t *testing.T, addr string) (proxy string, arrived <-chan struct{}, release func()) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	came, gate := make(chan struct{}), make(chan struct{})
 	var first, open sync.Once
 	release = func() { open.Do(func() { close(gate) }) }
-	t.Cleanup(func() { release(); ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				first.Do(func() { close(came) })
-				<-gate
-				d, err := net.Dial("tcp", addr)
-				if err != nil {
-					return
-				}
-				defer d.Close()
-				go func() {
-					io.Copy(d, c)
-					d.(*net.TCPConn).CloseWrite()
-				}()
-				io.Copy(c, d)
-			}()
+	proxy = loopbackTCP(t, func(c net.Conn) {
+		defer c.Close()
+		first.Do(func() { close(came) })
+		<-gate
+		d, err := net.Dial("tcp", addr)
+		if err != nil {
+			return
 		}
-	}()
-	return ln.Addr().String(), came, release
+		defer d.Close()
+		go func() {
+			io.Copy(d, c)
+			d.(*net.TCPConn).CloseWrite()
+		}()
+		io.Copy(c, d)
+	})
+	t.Cleanup(release)
+	return proxy, came, release
 }
 
 // TestExporterStopsGracefully: a probe in flight when the exporter is told
