@@ -499,3 +499,19 @@ func TestExporterStopsGracefully(t *testing.T) {
 		t.Errorf("exit %d, want 0:\n%s", code, r.stderr)
 	}
 }
+
+// TestExporterTelemetryPath: --web.telemetry-path moves /metrics, and the
+// landing page links where it went.
+func TestExporterTelemetryPath(t *testing.T) {
+	cfg := writeExporterConfig(t, "", exporterModules("hyperv"))
+	r := startExporter(t, testExporterEnv(), "--config.file", cfg, "--web.telemetry-path", "/internal/stats")
+	if body := r.get(t, "/internal/stats"); !strings.Contains(body, "cimjob_exporter_build_info{") {
+		t.Errorf("the telemetry path lacks the build info:\n%s", body)
+	}
+	if page := r.get(t, "/"); !strings.Contains(page, `href="/internal/stats"`) {
+		t.Errorf("the landing page does not link the telemetry path:\n%s", page)
+	}
+	if code, _ := r.do(t, http.MethodGet, "/metrics"); code != http.StatusNotFound {
+		t.Errorf("/metrics answered %d beside --web.telemetry-path, want 404", code)
+	}
+}
