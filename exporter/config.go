@@ -107,8 +107,13 @@ type Module struct {
 	// DefaultMaxFailedJobs.
 	MaxFailedJobs int `yaml:"max_failed_jobs"`
 	// Targets, if not empty, is the allow-list of targets: RE2 regular
-	// expressions matched against the whole target parameter. A target
-	// off the list is refused (HTTP 403) without a connection.
+	// expressions matched against the whole target parameter as given
+	// (case-sensitive; a port or scheme in the target is matched too). A
+	// target off the list is refused (HTTP 403) without a connection, as
+	// is a URL target whose path is not the module's. Without a list,
+	// whoever can reach /probe chooses where the module's credentials go.
+	// Escape the dots and prefer a class to '.*': 'hv[0-9]+\.corp\.example', or
+	// '[a-z0-9-]+\.corp\.example' rather than '.*\.corp\.example'.
 	Targets []string `yaml:"targets"`
 
 	// Resolved at load; never printed.
