@@ -384,7 +384,13 @@ func (m *Module) resolve(dir string, env func(string) (string, bool)) error {
 		r.maxFailed = m.MaxFailedJobs
 	}
 	for i, t := range m.Targets {
-		re, err := regexp.Compile(`^(?:` + t + `)$`)
+		// Compiled alone first: "a)|(b" compiles only inside the
+		// anchoring group, where it would match anything.
+		_, err := regexp.Compile(t)
+		var re *regexp.Regexp
+		if err == nil {
+			re, err = regexp.Compile(`^(?:` + t + `)$`)
+		}
 		if err != nil {
 			return fmt.Errorf("targets[%d]: %w", i, err)
 		}

@@ -51,6 +51,8 @@ func TestParseConfig(t *testing.T) {
 		{"failed states", "modules:\n  hv:\n    failed_states: [Killed, \"8\"]\n    username: u\n    password_env: PW\n", nil, ""},
 		{"bad failed state", "modules:\n  hv:\n    failed_states: [Completed]\n    username: u\n    password_env: PW\n", []string{"failed_states", "Completed"}, "hv"},
 		{"bad target pattern", "modules:\n  hv:\n    targets: ['hv(']\n    username: u\n    password_env: PW\n", []string{"targets[0]"}, "hv"},
+		// Wrapped in ^(?:...)$ it would compile, and admit anything.
+		{"pattern escaping its anchors", "modules:\n  hv:\n    targets: ['hv01\\.corp\\.example)|(.*']\n    username: u\n    password_env: PW\n", []string{"targets[0]"}, "hv"},
 		{"negative max_failed_jobs", "modules:\n  hv:\n    max_failed_jobs: -1\n    username: u\n    password_env: PW\n", []string{"max_failed_jobs"}, "hv"},
 		{"bad module name", "modules:\n  \"a b\":\n    username: u\n    password_env: PW\n", []string{"module name"}, ""},
 		{"empty module", "modules:\n  hv:\n", []string{"module is empty"}, "hv"},
