@@ -2,7 +2,9 @@ package exporter
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -163,9 +165,15 @@ func (e *Exporter) probeTarget(ctx context.Context, name string, m *Module, h *f
 }
 
 // errKey names a job in a target's cache: its class (a subclass lists
-// under its own) and InstanceID.
+// under its own) and InstanceID, hashed, since a hostile host makes both
+// as long as its replies allow and the cache keeps its keys between
+// scrapes.
 func errKey(ref job.Ref) string {
-	return ref.Profile.Namespace + ":" + ref.Profile.Class + "\x00" + ref.InstanceID
+	h := sha256.New()
+	for _, s := range []string{ref.Profile.Namespace, ref.Profile.Class, ref.InstanceID} {
+		fmt.Fprintf(h, "%d:%s", len(s), s)
+	}
+	return string(h.Sum(nil))
 }
 
 // clientConfig is the client of module m for the service at url.
