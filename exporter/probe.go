@@ -153,9 +153,8 @@ func (e *Exporter) probeTarget(ctx context.Context, name string, m *Module, h *f
 				fj.Err = err
 			default:
 				fj.Result = fleet.CompactResult(got)
-				if len(t.errs) < e.pool.maxErrs {
+				if len(t.errs) < e.pool.maxErrs && e.pool.reserveEntry() {
 					t.errs[k] = fj.Result
-					e.pool.entries.Add(1)
 				}
 			}
 		}

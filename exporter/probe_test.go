@@ -254,3 +254,37 @@ func TestErrKeyBounded(t *testing.T) {
 		t.Error("the same InstanceID under two classes shares a key")
 	}
 }
+
+// The cached errors of all targets together stay within maxTotal; the
+// errors beyond it are asked for again on each scrape.
+func TestCacheBoundInTotal(t *testing.T) {
+	f := startFleet(t, simulator.FleetOptions{Hosts: 2, Jobs: 30, Seed: 5, Profiles: []string{"hyperv"}})
+	e := New(simConfig(t, ""), Options{})
+	defer e.Close()
+	e.pool.maxTotal = 3
+	total := 0
+	for _, h := range f.Hosts() {
+		total += len(failedIDs(h, nsHyperV))
+	}
+	if total <= 3 {
+		t.Fatalf("only %d failed jobs", total)
+	}
+	for i := 1; i <= 2; i++ {
+		for _, h := range f.Hosts() {
+			r := scrape(t, e, "module=hyperv&target="+hostPort(t, h), "")
+			if r.count(fleet.MetricFailedJobInfo) != len(failedIDs(h, nsHyperV)) {
+				t.Fatalf("scrape %d: %d failed-job series:\n%s", i, r.count(fleet.MetricFailedJobInfo), r.body)
+			}
+		}
+		if n := e.pool.entries.Load(); n != 3 {
+			t.Errorf("round %d: %d cached entries, want the bound, 3", i, n)
+		}
+	}
+	calls := 0
+	for _, h := range f.Hosts() {
+		calls += errorCalls(h.Server.Stats())
+	}
+	if want := total + (total - 3); calls != want {
+		t.Errorf("%d error-method calls over two rounds, want %d", calls, want)
+	}
+}

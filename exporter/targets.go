@@ -25,6 +25,13 @@ const (
 // kept.
 const maxCachedErrors = 10000
 
+// maxCachedErrorsTotal bounds the cached errors of all kept targets
+// together: maxCachedErrors times DefaultMaxTargets entries (of about
+// 700 bytes each) would be gigabytes, and whoever can reach /probe can
+// point the exporter at hosts that list many failed jobs. Beyond it,
+// errors are asked for again on each scrape, as beyond maxCachedErrors.
+const maxCachedErrorsTotal = 100000
+
 // targetKey names a kept target: the same host under two modules is two
 // targets, with their own credentials.
 type targetKey struct{ module, target string }
@@ -70,9 +77,11 @@ func (t *target) unlock() { <-t.sem }
 type pool struct {
 	max     int
 	maxErrs int // per target: maxCachedErrors
-	idle    time.Duration
-	now     func() time.Time
-	metrics *ownMetrics
+	// maxTotal bounds entries: maxCachedErrorsTotal.
+	maxTotal int64
+	idle     time.Duration
+	now      func() time.Time
+	metrics  *ownMetrics
 
 	mu      sync.Mutex
 	targets map[targetKey]*target
@@ -82,7 +91,7 @@ type pool struct {
 }
 
 func newPool(max int, idle time.Duration, m *ownMetrics) *pool {
-	return &pool{max: max, maxErrs: maxCachedErrors, idle: idle, now: time.Now, metrics: m,
+	return &pool{max: max, maxErrs: maxCachedErrors, maxTotal: maxCachedErrorsTotal, idle: idle, now: time.Now, metrics: m,
 		targets: make(map[targetKey]*target), lru: list.New()}
 }
 
@@ -202,6 +211,20 @@ func (p *pool) close(t *target) {
 	}
 	p.entries.Add(-int64(len(t.errs)))
 	t.errs = nil
+}
+
+// reserveEntry counts one more cached error, unless the cache of all
+// targets is full.
+func (p *pool) reserveEntry() bool {
+	for {
+		n := p.entries.Load()
+		if n >= p.maxTotal {
+			return false
+		}
+		if p.entries.CompareAndSwap(n, n+1) {
+			return true
+		}
+	}
 }
 
 func (p *pool) closeEach(ts []*target) {
