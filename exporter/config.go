@@ -99,6 +99,9 @@ type Module struct {
 	// ErrorCode: Killed, Terminated, by name or number.
 	FailedStates []string `yaml:"failed_states"`
 	// MaxResponseBytes bounds each reply; 0 means cim.DefaultLimits.MaxBytes.
+	// A probe's replies have a total too, a fixed multiple of it, and its
+	// listing a bound on the jobs; a host past either fails the probe
+	// (protocol).
 	MaxResponseBytes ByteSize `yaml:"max_response_bytes"`
 	// BatchSize is the items asked for per Enumerate/Pull reply; 0 means
 	// job.DefaultBatchSize.

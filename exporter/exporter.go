@@ -47,6 +47,10 @@ type Exporter struct {
 	metrics *ownMetrics
 
 	pool *pool
+	// maxProbeBytes and maxListedJobs bound a probe: defaultMaxProbeBytes
+	// and defaultMaxListedJobs; tests lower them.
+	maxProbeBytes int64
+	maxListedJobs int
 	// wrap, if set (tests), wraps the transport of each new client.
 	wrap func(wsman.Transport) wsman.Transport
 
