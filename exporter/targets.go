@@ -71,9 +71,10 @@ func (t *target) lock(ctx context.Context) error {
 
 func (t *target) unlock() { <-t.sem }
 
-// pool holds the kept targets: at most max, the least recently probed
-// evicted first, none unprobed for longer than idle. An evicted target in
-// use is closed by its last user.
+// pool holds the kept targets: at most max but for those in use, the
+// least recently probed evicted first, none unprobed for longer than
+// idle. A target in use and evicted otherwise (reload, Close) is closed by
+// its last user.
 type pool struct {
 	max     int
 	maxErrs int // per target: maxCachedErrors
@@ -116,8 +117,15 @@ func (p *pool) acquire(key targetKey, fp [32]byte) *target {
 	t.users++
 	t.last = p.now()
 	closing = p.sweepLocked(closing)
-	for p.lru.Len() > p.max {
-		closing = p.evictLocked(p.lru.Back().Value.(*target), evictCapacity, closing)
+	// Targets in use stay, the pool over its bound until they are
+	// released: an evicted one would be made anew beside the probe still
+	// using it, and two probes of one host would double its error calls.
+	for el := p.lru.Back(); p.lru.Len() > p.max && el != nil; {
+		old := el.Value.(*target)
+		el = el.Prev()
+		if old.users == 0 {
+			closing = p.evictLocked(old, evictCapacity, closing)
+		}
 	}
 	p.mu.Unlock()
 	p.closeEach(closing)
