@@ -442,6 +442,13 @@ func failurePolicy(states []string) (job.FailurePolicy, error) {
 // readBounded reads at most max bytes of the file at path; a larger file
 // is refused.
 func readBounded(path string, max int64) ([]byte, error) {
+	// Checked before the open too: opening a FIFO blocks until a writer
+	// comes, which would hang a start or a reload.
+	if st, err := os.Stat(path); err != nil {
+		return nil, err
+	} else if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", path)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
