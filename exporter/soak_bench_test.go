@@ -764,7 +764,7 @@ func (s soakSummary) print(out io.Writer, ph *soakPhase) {
 		soakMiB(s.simHeap.heapInuse), soakMiB(s.warm.heapInuse-s.simHeap.heapInuse), soakMiB(s.end.heapInuse-s.simHeap.heapInuse), s.heapExclSimRatio)
 	fmt.Fprintf(out, "  goroutines: %d after warm-up, %d at the end (%d and %d less 3 per scraper connection): ratio %.3f; fitted %+.2f/round\n",
 		s.warm.goroutines, s.end.goroutines, s.warm.netGoroutines(), s.end.netGoroutines(), s.goroutineRatio, s.goroutineSlope)
-	fmt.Fprintf(out, "  probes: %d answered, %d up, %d late (over the scrape timeout), %d misreported; p50 %s, p99 %s, max %s\n",
+	fmt.Fprintf(out, "  probes: %d answered, %d up, %d late (no useful answer within the scrape timeout), %d misreported; p50 %s, p99 %s, max %s\n",
 		s.probes, s.up, s.late, s.misreported, s.p50.Round(time.Millisecond), s.p99.Round(time.Millisecond), s.max.Round(time.Millisecond))
 	fmt.Fprintf(out, "  probes of the hosts that do not misbehave: p99 %s, max %s\n", s.p99Healthy.Round(time.Millisecond), s.maxHealthy.Round(time.Millisecond))
 	fmt.Fprintf(out, "  simulator: %.2f requests per probe after warm-up; %d GetError calls for the %d failed jobs of the hosts that answer; %d new connections after warm-up\n",
