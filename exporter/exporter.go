@@ -47,7 +47,8 @@ type Exporter struct {
 	log     *slog.Logger
 	metrics *ownMetrics
 
-	pool *pool
+	pool  *pool
+	guard *authGuard
 	// maxProbeBytes and maxListedJobs bound a probe: defaultMaxProbeBytes
 	// and defaultMaxListedJobs; tests lower them.
 	maxProbeBytes int64
@@ -77,20 +78,24 @@ func New(cfg *Config, opt Options) *Exporter {
 	}
 	m := newOwnMetrics()
 	return &Exporter{opt: opt, log: log, metrics: m, cfg: cfg,
-		pool: newPool(opt.MaxTargets, opt.TargetIdle, m)}
+		pool: newPool(opt.MaxTargets, opt.TargetIdle, m), guard: newAuthGuard(m)}
 }
 
 // SetConfig replaces the configuration (a reload). The kept targets of
 // modules that are gone or whose settings (credentials included) changed
-// are closed and dropped; those of unchanged modules are kept.
+// are closed and dropped, and their credentials no longer held back after
+// a refusal; those of unchanged modules are kept.
 func (e *Exporter) SetConfig(cfg *Config) {
 	e.mu.Lock()
 	e.cfg = cfg
 	e.mu.Unlock()
-	e.pool.drop(func(module string, fp [32]byte) bool {
+	keep := func(module string, fp [32]byte) bool {
 		m := cfg.module(module)
 		return m != nil && m.r.fingerprint == fp
-	})
+	}
+	e.pool.drop(keep)
+	// New credentials are tried at once.
+	e.guard.forget(keep)
 }
 
 // Config returns the configuration in use.

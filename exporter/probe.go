@@ -46,6 +46,8 @@ var errDeferred = errors.New("error method not called in this probe (max_failed_
 type probeResult struct {
 	host   *fleet.HostResult
 	reason Reason
+	// held is set when the auth guard held the probe back.
+	held *heldBackError
 }
 
 // Describe implements prometheus.Collector.
@@ -69,11 +71,20 @@ func (r *probeResult) Collect(ch chan<- prometheus.Metric) {
 // probe lists every job of the target, under module m (named name), and
 // gets the errors of the failed ones from the target's cache or, on a
 // miss, from the host. The host's result is Unreachable when the listing
-// failed; a failed error method leaves the host answered.
+// failed; a failed error method leaves the host answered. A probe the
+// auth guard holds back fails at once (auth) without a connection.
 func (e *Exporter) probe(ctx context.Context, name string, m *Module, target, url string) *probeResult {
 	start := time.Now()
 	res := &probeResult{host: &fleet.HostResult{Host: target, URL: url, Start: start}}
-	err := e.probeTarget(ctx, name, m, res.host)
+	tk, err := e.guard.admit(name, target, m.r.fingerprint)
+	if err != nil {
+		res.held = err.(*heldBackError)
+		res.host.Duration = time.Since(start)
+		res.host.Status, res.host.Err, res.reason = fleet.Unreachable, err, ReasonAuth
+		return res
+	}
+	err = e.probeTarget(ctx, name, m, res.host, tk.halfOpen != halfOpenNone)
+	e.guard.report(tk, err)
 	res.host.Duration = time.Since(start)
 	if err != nil {
 		res.host.Status, res.host.Err = fleet.Unreachable, err
@@ -90,13 +101,21 @@ func (e *Exporter) probe(ctx context.Context, name string, m *Module, target, ur
 	return res
 }
 
-func (e *Exporter) probeTarget(ctx context.Context, name string, m *Module, h *fleet.HostResult) error {
+// probeTarget is the probe's traffic. fresh drops the target's kept
+// client first, so that the probe logs in anew: the auth guard's
+// half-open probe must test the credentials, not a connection they
+// authenticated before they were refused elsewhere.
+func (e *Exporter) probeTarget(ctx context.Context, name string, m *Module, h *fleet.HostResult, fresh bool) error {
 	t := e.pool.acquire(targetKey{module: name, target: h.Host}, m.r.fingerprint)
 	defer e.pool.release(t)
 	if err := t.lock(ctx); err != nil {
 		return err
 	}
 	defer t.unlock()
+	if fresh && t.client != nil {
+		_ = t.client.Close()
+		t.client = nil
+	}
 	if t.client == nil {
 		cfg := e.clientConfig(m, h.URL)
 		tr, err := wsman.NewTransport(cfg)
