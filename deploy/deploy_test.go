@@ -349,7 +349,7 @@ func TestRulesMatchScrapeConfig(t *testing.T) {
 		exporter.MetricProbes, exporter.MetricProbeFailures, exporter.MetricExporterProbeDuration,
 		exporter.MetricTargets, exporter.MetricErrorCacheEntries, exporter.MetricErrorCacheRequests,
 		exporter.MetricTargetEvictions, exporter.MetricAuthBackoffs, exporter.MetricAuthHeldBack,
-		exporter.MetricAuthHeldBackTargets,
+		exporter.MetricAuthHeldBackTargets, exporter.MetricProbesInFlight,
 		"cimjob_exporter_config_last_reload_successful", "cimjob_exporter_config_last_reload_success_timestamp_seconds",
 		"cimjob_exporter_build_info",
 	} {

@@ -15,6 +15,7 @@ const (
 	MetricAuthBackoffs          = "cimjob_exporter_auth_backoffs_total"
 	MetricAuthHeldBack          = "cimjob_exporter_auth_held_back"
 	MetricAuthHeldBackTargets   = "cimjob_exporter_auth_held_back_targets"
+	MetricProbesInFlight        = "cimjob_exporter_probes_in_flight"
 )
 
 // ownMetrics are the exporter's own metrics.
@@ -29,6 +30,7 @@ type ownMetrics struct {
 	cacheEntries  *prometheus.Desc
 	heldBack      *prometheus.Desc
 	heldTargets   *prometheus.Desc
+	inFlight      *prometheus.Desc
 }
 
 func newOwnMetrics() *ownMetrics {
@@ -50,6 +52,8 @@ func newOwnMetrics() *ownMetrics {
 			"1 while the module's credentials are held back from every target after a refusal, else 0.", []string{"module"}, nil),
 		heldTargets: prometheus.NewDesc(MetricAuthHeldBackTargets,
 			"Targets the module's credentials are held back from on their own, having refused them while other hosts accept them.", []string{"module"}, nil),
+		inFlight: prometheus.NewDesc(MetricProbesInFlight,
+			"Probes under way (at most the exporter's max concurrent probes; more wait).", nil, nil),
 		targets: prometheus.NewDesc(MetricTargets,
 			"Targets kept between scrapes (a client and the errors of its failed jobs each).", nil, nil),
 		cacheEntries: prometheus.NewDesc(MetricErrorCacheEntries,
@@ -70,6 +74,7 @@ func (e *Exporter) Describe(ch chan<- *prometheus.Desc) {
 	ch <- m.cacheEntries
 	ch <- m.heldBack
 	ch <- m.heldTargets
+	ch <- m.inFlight
 }
 
 // Collect implements prometheus.Collector: the exporter's own metrics.
@@ -96,4 +101,5 @@ func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
 	e.pool.sweep()
 	ch <- prometheus.MustNewConstMetric(m.targets, prometheus.GaugeValue, float64(e.pool.len()))
 	ch <- prometheus.MustNewConstMetric(m.cacheEntries, prometheus.GaugeValue, float64(e.pool.entries.Load()))
+	ch <- prometheus.MustNewConstMetric(m.inFlight, prometheus.GaugeValue, float64(len(e.slots)))
 }

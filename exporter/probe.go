@@ -83,7 +83,11 @@ func (e *Exporter) probe(ctx context.Context, name string, m *Module, target, ur
 		res.host.Status, res.host.Err, res.reason = fleet.Unreachable, err, ReasonAuth
 		return res
 	}
-	err = e.probeTarget(ctx, name, m, res.host, tk.halfOpen != halfOpenNone)
+	err = e.acquireSlot(ctx)
+	if err == nil {
+		err = e.probeTarget(ctx, name, m, res.host, tk.halfOpen != halfOpenNone)
+		<-e.slots
+	}
 	e.guard.report(tk, err)
 	res.host.Duration = time.Since(start)
 	if err != nil {
@@ -99,6 +103,22 @@ func (e *Exporter) probe(ctx context.Context, name string, m *Module, target, ur
 		res.host.Status = fleet.Healthy
 	}
 	return res
+}
+
+// acquireSlot waits for one of the MaxConcurrentProbes slots, until ctx
+// ends; the caller gives it back.
+func (e *Exporter) acquireSlot(ctx context.Context) error {
+	select {
+	case e.slots <- struct{}{}:
+		return nil
+	default:
+	}
+	select {
+	case e.slots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("no probe slot freed before the deadline: %d probes under way (the exporter's max concurrent probes): %w", cap(e.slots), ctx.Err())
+	}
 }
 
 // probeTarget is the probe's traffic. fresh drops the target's kept

@@ -352,7 +352,7 @@ func TestExporterProbe(t *testing.T) {
 	_, host := startSim(t, "default.json")
 	cfg := writeExporterConfig(t, "", exporterModules("hyperv"))
 	// At debug level each probe is logged: the password must not be.
-	r := startExporter(t, testExporterEnv(), "--config.file", cfg, "--log.level", "debug")
+	r := startExporter(t, testExporterEnv(), "--config.file", cfg, "--log.level", "debug", "--exporter.max-concurrent-probes", "3")
 	body := r.get(t, "/probe?"+url.Values{"module": {"hyperv"}, "target": {host}}.Encode())
 	fams := families(t, body)
 	if got := gauge(t, fams, "cimjob_probe_success"); got != 1 {
@@ -410,6 +410,7 @@ func TestExporterBadStart(t *testing.T) {
 		{"start bad key", testExporterEnv(), []string{"--config.file", bad, "--web.listen-address", "127.0.0.1:0"}, exitUsage, "", "password", false},
 		{"bad web config", testExporterEnv(), []string{"--config.check", "--config.file", good, "--web.config.file", filepath.Join(dir, "none.yml")}, exitUsage, "", "--web.config.file", false},
 		{"zero max targets", testExporterEnv(), []string{"--config.file", good, "--exporter.max-targets", "0"}, exitUsage, "", "--exporter.max-targets", true},
+		{"zero max concurrent probes", testExporterEnv(), []string{"--config.file", good, "--exporter.max-concurrent-probes", "0"}, exitUsage, "", "--exporter.max-concurrent-probes must be at least 1", true},
 		{"telemetry path taken", testExporterEnv(), []string{"--config.file", good, "--web.telemetry-path", "/probe"}, exitUsage, "", "--web.telemetry-path", true},
 		{"bad log level", testExporterEnv(), []string{"--config.file", good, "--log.level", "chatty"}, exitUsage, "", "chatty", true},
 		{"no systemd socket", testExporterEnv(), []string{"--config.file", good, "--web.systemd-socket"}, exitUsage, "", "--web.systemd-socket: systemd passed no socket", true},
