@@ -80,7 +80,7 @@ load at a reload is logged, and the previous one stays in use.`,
 	fs.Var(&slogFlag{f.logLevel, "level"}, "log.level", "log only messages of this level or above: "+strings.Join(promslog.LevelFlagOptions, ", "))
 	_ = f.logFormat.Set(promslog.FormatFlagOptions[0])
 	fs.Var(&slogFlag{f.logFormat, "format"}, "log.format", "log format: "+strings.Join(promslog.FormatFlagOptions, ", "))
-	fs.IntVar(&f.maxTargets, "exporter.max-targets", exporter.DefaultMaxTargets, "hosts whose connection and cached errors are kept between scrapes; the least recently probed beyond it is closed")
+	fs.IntVar(&f.maxTargets, "exporter.max-targets", exporter.DefaultMaxTargets, "hosts whose connection and cached errors are kept between scrapes; the least recently probed beyond it is closed (hosts being probed are kept even beyond it)")
 	fs.DurationVar(&f.targetIdle, "exporter.target-idle", exporter.DefaultTargetIdle, "close and forget a kept host not probed for this long")
 	fs.IntVar(&f.maxProbes, "exporter.max-concurrent-probes", exporter.DefaultMaxConcurrentProbes, "probes under way at once; beyond it a probe waits for one to end, and fails with reason timeout if its deadline comes first")
 	fs.DurationVar(&f.timeoutOffset, "exporter.timeout-offset", exporter.DefaultTimeoutOffset, "subtracted from Prometheus's scrape timeout (X-Prometheus-Scrape-Timeout-Seconds) to give a probe's deadline, so that the answer arrives in time")
@@ -172,6 +172,7 @@ func (a *app) runExporter(ctx context.Context, f *exporterFlags) error {
 		return err
 	}
 	logger.Info("starting cimjob exporter", "version", buildVersion(), "config", f.configFile, "modules", strings.Join(moduleNames(cfg), ","))
+	warnOpenModules(logger, cfg)
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

@@ -579,3 +579,39 @@ func TestExporterSeveralListenersWithWebConfig(t *testing.T) {
 		}
 	}
 }
+
+// TestExporterWarnsOfOpenModules: at start and after each reload, one
+// warning per module without a targets allow-list, naming it; none for a
+// module with one.
+func TestExporterWarnsOfOpenModules(t *testing.T) {
+	const warning = "module has no targets allow-list"
+	body := exporterModules("hyperv", "msps") + "  listed:\n    username: demo\n    password_env: " + envTestPassword + "\n    targets: ['hv[0-9]+']\n"
+	cfg := writeExporterConfig(t, "", body)
+	r := startExporter(t, testExporterEnv(), "--config.file", cfg)
+	// The warnings come right after the start's line, and before a
+	// reload answers.
+	r.stderr.waitFor(t, "starting cimjob exporter", 1, r.exited)
+	if code, out := r.do(t, http.MethodPost, "/-/reload"); code != http.StatusOK {
+		t.Fatalf("reload: %d %s", code, out)
+	}
+	log := r.stderr.String()
+	for _, m := range []string{"hyperv", "msps"} {
+		if n := strings.Count(log, "module="+m+"\n"); n != 2 {
+			t.Errorf("module %s warned of %d times, want 2 (start, reload):\n%s", m, n, log)
+		}
+	}
+	if strings.Contains(log, "module=listed") || strings.Count(log, warning) != 4 {
+		t.Errorf("want 4 warnings, none for the module with targets:\n%s", log)
+	}
+	if !strings.Contains(log, "level=WARN") {
+		t.Errorf("the warnings are not at level warn:\n%s", log)
+	}
+}
+
+// The --exporter.max-targets help says the bound is not a hard one.
+func TestExporterMaxTargetsHelp(t *testing.T) {
+	a := testApp(io.Discard, io.Discard, nil)
+	if u := a.newExporterCmd().Flags().Lookup("exporter.max-targets").Usage; !strings.Contains(u, "being probed are kept even beyond it") {
+		t.Errorf("--exporter.max-targets help %q does not say hosts being probed exceed it", u)
+	}
+}
