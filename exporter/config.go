@@ -87,6 +87,8 @@ type Module struct {
 	CertFile string `yaml:"cert_file"`
 	KeyFile  string `yaml:"key_file"`
 
+	// TLS is for scheme https; with http it is refused, since it would
+	// go unused (a target URL with https does not make it apply).
 	TLS TLSConfig `yaml:"tls"`
 	// AllowUnencrypted permits Basic auth over plain HTTP, where anyone on
 	// the path reads the password.

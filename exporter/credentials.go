@@ -133,6 +133,10 @@ func (m *Module) credentials(r *resolved, dir string, env func(string) (string, 
 	}
 
 	t := m.TLS
+	if t != (TLSConfig{}) && !r.https {
+		// It would be silently unused: over http no certificate is checked.
+		return nil, errors.New("tls is for scheme https: set scheme: https, or drop tls")
+	}
 	if t.CAFile != "" || t.ServerName != "" || t.InsecureSkipVerify {
 		r.tls = &tls.Config{ServerName: t.ServerName, MinVersion: tls.VersionTLS12, InsecureSkipVerify: t.InsecureSkipVerify} //nolint:gosec // the module asks for it
 		if t.CAFile != "" {
