@@ -73,9 +73,11 @@ type Module struct {
 	PasswordEnv  string `yaml:"password_env"`
 	PasswordFile string `yaml:"password_file"`
 
-	// Kerberos: a keytab or a credential cache (else the password),
-	// krb5.conf, the realm of a user name without one, the service
-	// principal (default HTTP/<host>; for NTLM, the target name).
+	// Kerberos: a keytab or a credential cache (else the password; a
+	// plain or FILE: ccache path is relative to the config's directory,
+	// like the others), krb5.conf, the realm of a user name without one,
+	// the service principal (default HTTP/<host>; for NTLM, the target
+	// name).
 	Keytab   string `yaml:"keytab"`
 	CCache   string `yaml:"ccache"`
 	Krb5Conf string `yaml:"krb5_conf"`

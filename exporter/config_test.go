@@ -238,3 +238,30 @@ func TestFingerprintSeesKerberosFiles(t *testing.T) {
 		t.Error("a replaced krb5.conf keeps the fingerprint")
 	}
 }
+
+// ccache is resolved against the config's directory like the other
+// paths when it is a plain or FILE: path; another cache type names no
+// file and is kept as written.
+func TestCCacheResolved(t *testing.T) {
+	dir := filepath.FromSlash("/etc/cimjob")
+	for _, tc := range []struct{ ccache, want string }{
+		{"krb5cc_svc", filepath.Join(dir, "krb5cc_svc")},
+		{"cache/krb5cc", filepath.Join(dir, "cache/krb5cc")},
+		{"FILE:krb5cc_svc", "FILE:" + filepath.Join(dir, "krb5cc_svc")},
+		{"file:krb5cc_svc", "file:" + filepath.Join(dir, "krb5cc_svc")},
+		{"FILE:/tmp/krb5cc_1", "FILE:/tmp/krb5cc_1"},
+		{"/tmp/krb5cc_1", "/tmp/krb5cc_1"},
+		{"DIR:cc", "DIR:cc"},
+		{"KEYRING:persistent:1000", "KEYRING:persistent:1000"},
+		{"./a:b", filepath.Join(dir, "a:b")}, // a slash before the colon: a path
+	} {
+		y := "modules:\n  hv:\n    auth: kerberos\n    ccache: '" + tc.ccache + "'\n"
+		cfg, err := ParseConfig([]byte(y), dir, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.ccache, err)
+		}
+		if got := cfg.Modules["hv"].r.auth.(wsman.KerberosAuth).CCachePath; got != tc.want {
+			t.Errorf("ccache %q: %q, want %q", tc.ccache, got, tc.want)
+		}
+	}
+}
