@@ -231,3 +231,39 @@ func TestConcurrentRefusalsTripOnce(t *testing.T) {
 		t.Errorf("error %q does not say until when", s)
 	}
 }
+
+// One probe per back-off goes through (half-open), and while it is under
+// way the others are held back; its success on the target that tripped
+// the guard closes it for every target, with nothing held back alone.
+func TestHalfOpenSuccessCloses(t *testing.T) {
+	g := newAuthGuard(newOwnMetrics())
+	clock := newFakeClock()
+	g.now = clock.now
+	var fp [32]byte
+	refused := &wsman.AuthError{URL: "http://h/wsman", Scheme: "Negotiate"}
+	tk, _ := g.admit("m", "a", fp)
+	g.report(tk, refused)
+	clock.advance(authBackoffMin)
+	probe, err := g.admit("m", "a", fp)
+	if err != nil || probe.halfOpen != halfOpenModule {
+		t.Fatalf("after the back-off: %v, half-open %d", err, probe.halfOpen)
+	}
+	if _, err := g.admit("m", "b", fp); err == nil {
+		t.Fatal("a second probe went through beside the half-open one")
+	}
+	// A failure that says nothing of the credentials lets the next try.
+	g.report(probe, context.DeadlineExceeded)
+	probe, err = g.admit("m", "a", fp)
+	if err != nil || probe.halfOpen != halfOpenModule {
+		t.Fatalf("after a half-open timeout: %v, half-open %d", err, probe.halfOpen)
+	}
+	g.report(probe, nil)
+	for _, target := range []string{"a", "b"} {
+		if tk, err := g.admit("m", target, fp); err != nil || tk.halfOpen != halfOpenNone {
+			t.Errorf("%s after the half-open success: %v, half-open %d", target, err, tk.halfOpen)
+		}
+	}
+	if held, n := g.held("m"); held || n != 0 {
+		t.Errorf("held %v, %d targets alone; want neither", held, n)
+	}
+}
