@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
+	"os"
 
 	"github.com/cimjob/cimjob/internal/termtext"
 )
@@ -21,6 +23,13 @@ type app struct {
 	isTerminal   func() bool
 	readPassword func() ([]byte, error)
 	readFile     func(string) ([]byte, error)
+	// listen opens the exporter's listeners; nil is net.ListenConfig's.
+	// Tests listen on port 0 and learn the address here.
+	listen func(ctx context.Context, network, address string) (net.Listener, error)
+	// hangups, if set, starts delivering SIGHUP (reload the exporter's
+	// config) and returns the channel and how to stop; only the exporter
+	// asks, so other commands keep SIGHUP's default.
+	hangups func() (<-chan os.Signal, func())
 }
 
 // run executes one command line and returns its exit code. Errors are

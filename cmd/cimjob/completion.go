@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/prometheus/common/promslog"
 	"github.com/spf13/cobra"
 
 	"github.com/cimjob/cimjob/cim/job"
@@ -24,6 +25,8 @@ func flagValues() map[string]func() []string {
 			}
 			return names
 		},
+		"log.level":  func() []string { return promslog.LevelFlagOptions },
+		"log.format": func() []string { return promslog.FormatFlagOptions },
 		"scenario": func() []string {
 			names, _ := fixtures.Scenarios(fixtures.FS)
 			return names

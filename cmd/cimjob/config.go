@@ -62,6 +62,9 @@ func notConfigurable(flag string) string {
 	case "job":
 		return "a job is chosen per run: give --job"
 	}
+	if strings.Contains(flag, ".") {
+		return "it is a flag of cimjob exporter, whose modules are in its --config.file"
+	}
 	return ""
 }
 

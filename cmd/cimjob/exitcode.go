@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/cimjob/cimjob/cim/job"
+	"github.com/cimjob/cimjob/exporter"
 	"github.com/cimjob/cimjob/fleet"
 	"github.com/cimjob/cimjob/wsman"
 )
@@ -55,6 +56,7 @@ func exitCode(err error) int {
 	var ae *answerError
 	var fe *fleetError
 	var sr *job.StillRunningError
+	var xce *exporter.ConfigError
 	switch {
 	case errors.As(err, &fe):
 		return fe.code
@@ -65,6 +67,9 @@ func exitCode(err error) int {
 	case errors.As(err, &ive):
 		// A value the request cannot carry is the caller's to fix, even
 		// when the library found it on the way out.
+		return exitUsage
+	case errors.As(err, &xce):
+		// The exporter's modules do not load: set-up, not an answer.
 		return exitUsage
 	case errors.As(err, &ae):
 		return exitNoAnswer

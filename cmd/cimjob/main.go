@@ -36,6 +36,11 @@ func main() {
 		},
 		readPassword: func() ([]byte, error) { return term.ReadPassword(int(os.Stdin.Fd())) },
 		readFile:     os.ReadFile,
+		hangups: func() (<-chan os.Signal, func()) {
+			c := make(chan os.Signal, 1)
+			signal.Notify(c, syscall.SIGHUP)
+			return c, func() { signal.Stop(c) }
+		},
 	}
 	code := a.run(ctx, os.Args[1:])
 	stop()

