@@ -1,14 +1,24 @@
 package exporter
 
 import (
+	"bytes"
+	"crypto/sha256"
 	"crypto/tls"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/cimjob/cimjob/cim"
 	"github.com/cimjob/cimjob/cim/job"
 	"github.com/cimjob/cimjob/wsman"
 )
@@ -105,6 +115,17 @@ type Module struct {
 	r *resolved
 }
 
+// module returns the resolved module of that name, or nil.
+func (c *Config) module(name string) *Module {
+	if c == nil {
+		return nil
+	}
+	if m := c.Modules[name]; m != nil && m.r != nil {
+		return m
+	}
+	return nil
+}
+
 // TLSConfig is a module's TLS settings (https).
 type TLSConfig struct {
 	// CAFile is a PEM file of the CAs to verify hosts with; empty: the
@@ -119,14 +140,16 @@ type TLSConfig struct {
 
 // resolved is what loading made of a module: parsed values and secrets.
 type resolved struct {
-	profile  job.Profile
-	method   job.Method
-	policy   job.FailurePolicy
-	https    bool
-	auth     wsman.Authenticator
-	tls      *tls.Config
-	timeout  time.Duration
-	maxBytes int64
+	profile   job.Profile
+	method    job.Method
+	policy    job.FailurePolicy
+	https     bool
+	auth      wsman.Authenticator
+	tls       *tls.Config
+	timeout   time.Duration
+	maxBytes  int64
+	maxFailed int
+	targets   []*regexp.Regexp
 	// fingerprint identifies the module's settings, secrets included
 	// (hashed), so SetConfig can tell a changed module from the same one.
 	fingerprint [32]byte
@@ -160,13 +183,271 @@ func (e *ConfigError) Unwrap() error { return e.Err }
 // Relative paths in the file are relative to its directory. Errors are
 // *ConfigError.
 func LoadConfig(path string, env func(string) (string, bool)) (*Config, error) {
-	return nil, &ConfigError{Path: path, Err: fmt.Errorf("not implemented")}
+	data, err := readBounded(path, maxConfigBytes)
+	if err != nil {
+		return nil, &ConfigError{Path: path, Err: err}
+	}
+	cfg, err := ParseConfig(data, filepath.Dir(path), env)
+	var ce *ConfigError
+	if errors.As(err, &ce) {
+		ce.Path = path
+	}
+	return cfg, err
 }
 
 // ParseConfig is LoadConfig on data already read; dir is the base of
 // relative paths.
 func ParseConfig(data []byte, dir string, env func(string) (string, bool)) (*Config, error) {
-	return nil, &ConfigError{Err: fmt.Errorf("not implemented")}
+	if env == nil {
+		env = func(string) (string, bool) { return "", false }
+	}
+	if len(data) > maxConfigBytes {
+		return nil, &ConfigError{Err: fmt.Errorf("larger than %d bytes: is it the right file?", maxConfigBytes)}
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, &ConfigError{Err: yamlError(err)}
+	}
+	mods := moduleNodes(&doc)
+	// A literal password is refused before anything else is read, with
+	// what to do instead; the strict decode would only call it unknown.
+	for name, n := range mods {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if k := n.Content[i]; k.Value == "password" {
+				return nil, &ConfigError{Module: name, Err: fmt.Errorf("line %d: there is no password key, so that no password sits in the file: name an environment variable with password_env, or an owner-only file with password_file", k.Line)}
+			}
+		}
+	}
+	var cfg Config
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&cfg); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, &ConfigError{Err: errors.New("empty: define at least one module under modules:")}
+		}
+		err = yamlError(err)
+		return nil, &ConfigError{Module: moduleAt(mods, err), Err: err}
+	}
+	if len(cfg.Modules) == 0 {
+		return nil, &ConfigError{Err: errors.New("no modules: define at least one under modules:")}
+	}
+	names := make([]string, 0, len(cfg.Modules))
+	for name := range cfg.Modules {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		m := cfg.Modules[name]
+		line := 0
+		if n := mods[name]; n != nil {
+			line = n.Line
+		}
+		if !validModuleName(name) {
+			return nil, &ConfigError{Err: fmt.Errorf("line %d: module name %q: use 1 to %d letters, digits, '_', '-' or '.'", line, name, maxModuleName)}
+		}
+		if m == nil {
+			return nil, &ConfigError{Module: name, Err: fmt.Errorf("line %d: the module is empty: give at least its auth and credentials", line)}
+		}
+		if err := m.resolve(dir, env); err != nil {
+			return nil, &ConfigError{Module: name, Err: err}
+		}
+	}
+	return &cfg, nil
+}
+
+// maxModuleName bounds a module's name, a label value of the exporter's
+// own metrics.
+const maxModuleName = 64
+
+func validModuleName(s string) bool {
+	if s == "" || len(s) > maxModuleName {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-' || r == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// moduleNodes finds the mapping node of each module, by name.
+func moduleNodes(doc *yaml.Node) map[string]*yaml.Node {
+	mods := map[string]*yaml.Node{}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return mods
+	}
+	root := doc.Content[0]
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value != "modules" || root.Content[i+1].Kind != yaml.MappingNode {
+			continue
+		}
+		m := root.Content[i+1]
+		for j := 0; j+1 < len(m.Content); j += 2 {
+			if v := m.Content[j+1]; v.Kind == yaml.MappingNode {
+				mods[m.Content[j].Value] = v
+			} else {
+				mods[m.Content[j].Value] = m.Content[j]
+			}
+		}
+	}
+	return mods
+}
+
+var lineRE = regexp.MustCompile(`^line (\d+):`)
+
+// moduleAt names the module whose lines hold the line err names, if any.
+func moduleAt(mods map[string]*yaml.Node, err error) string {
+	m := lineRE.FindStringSubmatch(err.Error())
+	if m == nil {
+		return ""
+	}
+	line, _ := strconv.Atoi(m[1])
+	best, bestLine := "", 0
+	for name, n := range mods {
+		if n.Line <= line && n.Line > bestLine {
+			best, bestLine = name, n.Line
+		}
+	}
+	return best
+}
+
+var unknownFieldRE = regexp.MustCompile(`field (\S+) not found in type \S+`)
+
+// yamlError makes the decoder's error one line: the first problem, with
+// its line, an unknown key called so.
+func yamlError(err error) error {
+	var te *yaml.TypeError
+	msg := err.Error()
+	if errors.As(err, &te) && len(te.Errors) > 0 {
+		msg = te.Errors[0]
+		if len(te.Errors) > 1 {
+			msg += fmt.Sprintf(" (and %d more)", len(te.Errors)-1)
+		}
+	}
+	msg = strings.TrimPrefix(msg, "yaml: ")
+	msg = unknownFieldRE.ReplaceAllString(msg, "unknown key $1")
+	msg = strings.ReplaceAll(msg, "\n", " ")
+	return errors.New(msg)
+}
+
+// resolve checks m and fills m.r: parsed values and credentials.
+func (m *Module) resolve(dir string, env func(string) (string, bool)) error {
+	r := &resolved{}
+	var err error
+	if r.profile, err = job.LookupProfile(m.Profile, m.Namespace, m.Class); err != nil {
+		return fmt.Errorf("profile: %w", err)
+	}
+	if r.method, err = job.ParseMethod(m.Method); err != nil {
+		return fmt.Errorf("method %q: want auto, GetError or GetErrorEx", m.Method)
+	}
+	switch strings.ToLower(m.Scheme) {
+	case "", "http":
+	case "https":
+		r.https = true
+	default:
+		return fmt.Errorf("scheme %q: want http or https", m.Scheme)
+	}
+	if m.Port < 0 || m.Port > 65535 {
+		return fmt.Errorf("port %d: want 1 to 65535", m.Port)
+	}
+	if m.Path != "" && (!strings.HasPrefix(m.Path, "/") || strings.ContainsAny(m.Path, "?# \t\r\n")) {
+		return fmt.Errorf("path %q: want an absolute URL path such as /wsman", m.Path)
+	}
+	// The URL rules of a target, with a stand-in host, check the defaults.
+	if _, err := wsman.Endpoint("h", wsman.EndpointDefaults{HTTPS: r.https, Port: m.Port, Path: m.Path}); err != nil {
+		return fmt.Errorf("port or path: %w", err)
+	}
+	if r.policy, err = failurePolicy(m.FailedStates); err != nil {
+		return err
+	}
+	r.timeout = DefaultTimeout
+	if m.Timeout > 0 {
+		r.timeout = time.Duration(m.Timeout)
+	}
+	r.maxBytes = cim.DefaultLimits.MaxBytes
+	if m.MaxResponseBytes > 0 {
+		r.maxBytes = int64(m.MaxResponseBytes)
+	}
+	if m.BatchSize < 0 || m.BatchSize > maxBatchSize {
+		return fmt.Errorf("batch_size %d: want 1 to %d (0: %d)", m.BatchSize, maxBatchSize, job.DefaultBatchSize)
+	}
+	r.maxFailed = DefaultMaxFailedJobs
+	if m.MaxFailedJobs < 0 {
+		return fmt.Errorf("max_failed_jobs %d: want a positive number (0: %d)", m.MaxFailedJobs, DefaultMaxFailedJobs)
+	} else if m.MaxFailedJobs > 0 {
+		r.maxFailed = m.MaxFailedJobs
+	}
+	for i, t := range m.Targets {
+		re, err := regexp.Compile(`^(?:` + t + `)$`)
+		if err != nil {
+			return fmt.Errorf("targets[%d]: %w", i, err)
+		}
+		r.targets = append(r.targets, re)
+	}
+	secrets, err := m.credentials(r, dir, env)
+	if err != nil {
+		return err
+	}
+	h := sha256.New()
+	pub, _ := json.Marshal(m) // the settings as written; m.r is unexported
+	h.Write(pub)
+	for _, s := range secrets {
+		fmt.Fprintf(h, "\x00%d:", len(s))
+		h.Write(s)
+	}
+	h.Sum(r.fingerprint[:0])
+	m.r = r
+	return nil
+}
+
+// maxBatchSize bounds batch_size: more items per reply only makes each
+// reply larger than max_response_bytes allows.
+const maxBatchSize = 10000
+
+// failurePolicy reads failed_states: Killed and Terminated, by name (any
+// case) or number; only they are terminal states that do not already
+// count as failed.
+func failurePolicy(states []string) (job.FailurePolicy, error) {
+	var fp job.FailurePolicy
+	for _, s := range states {
+		var st uint64
+		switch strings.ToLower(strings.TrimSpace(s)) {
+		case "killed", strconv.FormatUint(job.StateKilled, 10):
+			st = job.StateKilled
+		case "terminated", strconv.FormatUint(job.StateTerminated, 10):
+			st = job.StateTerminated
+		default:
+			return fp, fmt.Errorf("failed_states: %q: want Killed or Terminated (%d or %d); Exception, and any end with an error code, always count", s, job.StateKilled, job.StateTerminated)
+		}
+		fp.States = append(fp.States, st)
+	}
+	return fp, nil
+}
+
+// readBounded reads at most max bytes of the file at path; a larger file
+// is refused.
+func readBounded(path string, max int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", path)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > max {
+		return nil, fmt.Errorf("%s is larger than %d bytes: is it the right file?", path, max)
+	}
+	return data, nil
 }
 
 // Duration is a time.Duration read from YAML as Go or Prometheus writes

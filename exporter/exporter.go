@@ -2,9 +2,10 @@ package exporter
 
 import (
 	"log/slog"
-	"net/http"
 	"sync"
 	"time"
+
+	"github.com/cimjob/cimjob/wsman"
 )
 
 // Defaults of Options' zero fields.
@@ -45,6 +46,10 @@ type Exporter struct {
 	log     *slog.Logger
 	metrics *ownMetrics
 
+	pool *pool
+	// wrap, if set (tests), wraps the transport of each new client.
+	wrap func(wsman.Transport) wsman.Transport
+
 	mu  sync.Mutex
 	cfg *Config
 }
@@ -65,7 +70,9 @@ func New(cfg *Config, opt Options) *Exporter {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Exporter{opt: opt, log: log, metrics: newOwnMetrics(), cfg: cfg}
+	m := newOwnMetrics()
+	return &Exporter{opt: opt, log: log, metrics: m, cfg: cfg,
+		pool: newPool(opt.MaxTargets, opt.TargetIdle, m)}
 }
 
 // SetConfig replaces the configuration (a reload). The kept targets of
@@ -73,8 +80,12 @@ func New(cfg *Config, opt Options) *Exporter {
 // are closed and dropped; those of unchanged modules are kept.
 func (e *Exporter) SetConfig(cfg *Config) {
 	e.mu.Lock()
-	defer e.mu.Unlock()
 	e.cfg = cfg
+	e.mu.Unlock()
+	e.pool.drop(func(module string, fp [32]byte) bool {
+		m := cfg.module(module)
+		return m != nil && m.r.fingerprint == fp
+	})
 }
 
 // Config returns the configuration in use.
@@ -87,11 +98,6 @@ func (e *Exporter) Config() *Config {
 // Close closes every kept client. Probes after Close still work, with
 // fresh clients that a later Close closes.
 func (e *Exporter) Close() error {
+	e.pool.closeAll()
 	return nil
-}
-
-// ServeHTTP is the /probe handler: module and target from the query, the
-// probe's metrics in the text exposition format.
-func (e *Exporter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	http.Error(w, "not implemented", http.StatusNotImplemented)
 }

@@ -65,6 +65,8 @@ func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
 	m.duration.Collect(ch)
 	m.cacheRequests.Collect(ch)
 	m.evictions.Collect(ch)
-	ch <- prometheus.MustNewConstMetric(m.targets, prometheus.GaugeValue, 0)
-	ch <- prometheus.MustNewConstMetric(m.cacheEntries, prometheus.GaugeValue, 0)
+	// Targets idle too long go now, not at the next probe.
+	e.pool.sweep()
+	ch <- prometheus.MustNewConstMetric(m.targets, prometheus.GaugeValue, float64(e.pool.len()))
+	ch <- prometheus.MustNewConstMetric(m.cacheEntries, prometheus.GaugeValue, float64(e.pool.entries.Load()))
 }

@@ -3,11 +3,13 @@ package fleet
 import (
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/cimjob/cimjob/cim"
+	"github.com/cimjob/cimjob/cim/job"
 )
 
 // The metric families of a run, as NewCollector exports them. Their names
@@ -31,6 +33,12 @@ const (
 	// that answered. Only a Check run means anything by it: a caller that
 	// ran Jobs or Identify leaves it out (see Families).
 	MetricHostFailedJobs = "cimjob_host_failed_jobs"
+	// MetricOldestRunningJobStart is, per host and profile, the Unix time
+	// at which the oldest listed job that has started (StartTime not NULL)
+	// and has not ended (a JobState that is not terminal) started; absent
+	// when there is none. A job with no JobState is left out: nothing says
+	// it still runs. Only a listing of every job (Jobs) can tell.
+	MetricOldestRunningJobStart = "cimjob_oldest_running_job_start_timestamp_seconds"
 )
 
 // Bounds of the label values taken from a host's answer (InstanceID,
@@ -59,6 +67,9 @@ var (
 	descHostFailedJobs = prometheus.NewDesc(MetricHostFailedJobs,
 		"Failed jobs found on the host (hosts that answered).",
 		[]string{"host"}, nil)
+	descOldestRunningJobStart = prometheus.NewDesc(MetricOldestRunningJobStart,
+		"Unix time at which the oldest started job that has not ended started.",
+		[]string{"host", "profile"}, nil)
 )
 
 // Families names the metric families a command's results carry: all of
@@ -69,6 +80,9 @@ func Families(check, listing bool) []string {
 	f := []string{MetricHostUp, MetricHostProbeDuration}
 	if listing || check {
 		f = append(f, MetricJobs)
+	}
+	if listing {
+		f = append(f, MetricOldestRunningJobStart)
 	}
 	if check {
 		f = append(f, MetricFailedJobInfo, MetricHostFailedJobs)
@@ -90,7 +104,7 @@ type collector struct {
 }
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descJobs, descFailedJobInfo, descHostUp, descHostProbeDuration, descHostFailedJobs} {
+	for _, d := range []*prometheus.Desc{descJobs, descFailedJobInfo, descHostUp, descHostProbeDuration, descHostFailedJobs, descOldestRunningJobStart} {
 		ch <- d
 	}
 }
@@ -141,6 +155,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		for _, k := range order {
 			gauge(ch, descJobs, counts[k], host, k.profile, k.state, k.typ)
 		}
+		oldestRunning(ch, host, r.Jobs)
 
 		seenJob := make(map[string]bool)
 		for i := range r.FailedJobs {
@@ -167,6 +182,62 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 				host, fj.Ref.Profile.Name, id, typ, msgID, sev, status)
 		}
 	}
+}
+
+// oldestRunning sends, per profile, the start of the oldest job of jobs
+// that started and has not ended (see MetricOldestRunningJobStart).
+func oldestRunning(ch chan<- prometheus.Metric, host string, jobs []job.Listed) {
+	oldest := make(map[string]time.Time)
+	var order []string
+	for _, l := range jobs {
+		p := l.Properties
+		if p == nil || p.JobState == nil || job.Terminal(p.JobState.Value) ||
+			p.StartTime == nil || p.StartTime.Interval || p.StartTime.Time.IsZero() {
+			continue
+		}
+		name, t := l.Ref.Profile.Name, p.StartTime.Time
+		if old, ok := oldest[name]; !ok {
+			order = append(order, name)
+		} else if !t.Before(old) {
+			continue
+		}
+		oldest[name] = t
+	}
+	for _, name := range order {
+		gauge(ch, descOldestRunningJobStart, float64(oldest[name].UnixMicro())/1e6, host, name)
+	}
+}
+
+// CompactResult is r reduced to what the collector reads of it, for a
+// caller that keeps results between runs (an exporter's cache): the
+// method, its return value, and of the first CIM_Error its MessageID (cut
+// as its label is), PerceivedSeverity and CIMStatusCode. nil gives nil.
+func CompactResult(r *job.Result) *job.Result {
+	if r == nil {
+		return nil
+	}
+	c := &job.Result{Method: r.Method, ReturnValue: cim.Enum{Value: r.ReturnValue.Value, Name: r.ReturnValue.Name}}
+	if len(r.Errors) > 0 && r.Errors[0] != nil {
+		e := r.Errors[0]
+		ce := &cim.Error{MessageID: e.MessageID}
+		if len(ce.MessageID) > maxMessageIDLabel {
+			ce.MessageID = strings.Clone(ce.MessageID[:maxMessageIDLabel])
+		} else {
+			ce.MessageID = strings.Clone(ce.MessageID)
+		}
+		ce.PerceivedSeverity = compactEnum(e.PerceivedSeverity)
+		ce.CIMStatusCode = compactEnum(e.CIMStatusCode)
+		c.Errors = []*cim.Error{ce}
+	}
+	return c
+}
+
+// compactEnum keeps the value and name of e, which enumLabel reads.
+func compactEnum(e *cim.Enum) *cim.Enum {
+	if e == nil {
+		return nil
+	}
+	return &cim.Enum{Value: e.Value, Name: e.Name}
 }
 
 // gauge sends one gauge sample. A label value the registry refuses (it

@@ -2,6 +2,7 @@ package fleet_test
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -105,4 +106,90 @@ func ExampleNewCollector() {
 	// # TYPE cimjob_host_up gauge
 	// cimjob_host_up{host="hv01.example.com"} 1
 	// cimjob_host_up{host="hv02.example.com"} 0
+}
+
+func TestOldestRunningJobStart(t *testing.T) {
+	hv, msps := job.HyperV(), job.MSPS()
+	at := func(p job.Profile, state uint64, start string) job.Listed {
+		props := &job.Properties{}
+		if state != 0 {
+			s := p.JobStateMap.Lookup(state)
+			props.JobState = &s
+		}
+		if start != "" {
+			d, err := cim.ParseDatetime(start)
+			if err != nil {
+				t.Fatal(err)
+			}
+			props.StartTime = d
+		}
+		return job.Listed{Ref: job.Ref{Profile: p}, Properties: props}
+	}
+	tests := []struct {
+		name string
+		jobs []job.Listed
+		want []string // profile=value
+	}{
+		{"none", nil, nil},
+		{"oldest of the running", []job.Listed{
+			at(hv, job.StateRunning, "2026-01-02T00:00:00Z"),
+			at(hv, job.StateSuspended, "2026-01-01T00:00:00.5Z"),
+			at(hv, job.StateCompleted, "2025-01-01T00:00:00Z"),    // ended
+			at(hv, job.StateException, "2025-01-01T00:00:00Z"),    // ended
+			at(hv, 0, "2024-01-01T00:00:00Z"),                     // no JobState
+			at(hv, job.StateNew, ""),                              // not started
+			at(hv, job.StateRunning, "00000000000000.000000+000"), // "cannot be reported"
+			at(msps, job.StateRunning, "2026-03-01T00:00:00Z"),
+		}, []string{"hyperv=1.7672256005e+09", "msps=1.7723232e+09"}},
+		{"only ended", []job.Listed{at(hv, job.StateKilled, "2026-01-02T00:00:00Z")}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			reg := prometheus.NewPedanticRegistry()
+			reg.MustRegister(fleet.NewCollector(&fleet.HostResult{Host: "hv01", Status: fleet.Healthy, Jobs: tt.jobs}))
+			mfs, err := reg.Gather()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, mf := range mfs {
+				if mf.GetName() != fleet.MetricOldestRunningJobStart {
+					continue
+				}
+				for _, m := range mf.GetMetric() {
+					var profile string
+					for _, l := range m.GetLabel() {
+						if l.GetName() == "profile" {
+							profile = l.GetValue()
+						}
+					}
+					got = append(got, fmt.Sprintf("%s=%g", profile, m.GetGauge().GetValue()))
+				}
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// CompactResult keeps exactly what the info series shows: the series of a
+// compacted result equals the full one's.
+func TestCompactResult(t *testing.T) {
+	full := failedJob("J1", strings.Repeat("M", 300))
+	full.Result.Notes = []string{"note"}
+	full.Result.Errors = append(full.Result.Errors, &cim.Error{MessageID: "second"})
+	compact := full
+	compact.Result = fleet.CompactResult(full.Result)
+	if compact.Result.Errors[0].Message != "" || len(compact.Result.Errors) != 1 || compact.Result.Notes != nil {
+		t.Errorf("CompactResult kept more than the labels need: %+v", compact.Result)
+	}
+	a := gather(t, &fleet.HostResult{Host: "h", Status: fleet.Failed, FailedJobs: []fleet.FailedJob{full}})
+	b := gather(t, &fleet.HostResult{Host: "h", Status: fleet.Failed, FailedJobs: []fleet.FailedJob{compact}})
+	if fmt.Sprint(a) != fmt.Sprint(b) {
+		t.Errorf("series differ:\n full    %q\n compact %q", a, b)
+	}
+	if fleet.CompactResult(nil) != nil {
+		t.Error("CompactResult(nil) is not nil")
+	}
 }

@@ -5,10 +5,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"net"
-	"net/url"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -80,116 +76,23 @@ func (f *connFlags) check() error {
 	return nil
 }
 
-// endpoint turns --host and --https into the service URL.
+// endpoint turns --host and --https into the service URL (see
+// wsman.Endpoint), with refusals that name the flags.
 func (f *connFlags) endpoint() (string, error) {
-	h := strings.TrimSpace(f.host)
-	if h == "" {
+	u, err := wsman.Endpoint(f.host, wsman.EndpointDefaults{HTTPS: f.https})
+	var ee *wsman.EndpointError
+	if !errors.As(err, &ee) {
+		return u, err
+	}
+	switch ee.Problem {
+	case wsman.EndpointEmpty:
 		return "", &usageError{errors.New("no host: give --host")}
-	}
-	// Checked before anything echoes h: a password in it must not end up
-	// in an error message, a log or a terminal's scroll-back.
-	if strings.Contains(h, "@") {
+	case wsman.EndpointCredentials:
 		return "", &usageError{fmt.Errorf("--host must not carry a user name or password: give the user with --user or $%s, and the password in $%s or --password-file", envUser, envPassword)}
+	case wsman.EndpointSchemeConflict:
+		return "", &usageError{fmt.Errorf("--https conflicts with --host %q: drop --https, or give an https:// URL", ee.Host)}
 	}
-	if strings.Contains(h, "://") {
-		u, err := url.Parse(h)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return "", &usageError{fmt.Errorf("--host %q is not an http(s) URL", h)}
-		}
-		if u.Scheme == "http" && f.https {
-			return "", &usageError{fmt.Errorf("--https conflicts with --host %q: drop --https, or give an https:// URL", h)}
-		}
-		// Whatever follows '?' or '#' would go into every request's wsa:To.
-		if strings.ContainsAny(h, "?#") {
-			return "", &usageError{fmt.Errorf("--host %q: the URL of a WS-Man endpoint has no query or fragment: give scheme://host[:port][/path]", h)}
-		}
-		if err := checkHost(h, u.Hostname(), u.Port(), strings.HasSuffix(u.Host, ":"), strings.HasPrefix(u.Host, "[")); err != nil {
-			return "", err
-		}
-		if u.Path == "" || u.Path == "/" {
-			u.Path = "/wsman"
-		}
-		return u.String(), nil
-	}
-	scheme, port := "http", "5985"
-	if f.https {
-		scheme, port = "https", "5986"
-	}
-	bracketed := strings.HasPrefix(h, "[")
-	host, portText, err := net.SplitHostPort(h)
-	colon := err == nil
-	if err != nil {
-		// No port; a bare IPv6 address may still be bracketed, on both
-		// sides.
-		host, portText = h, ""
-		if bracketed || strings.HasSuffix(h, "]") {
-			inner, closed := strings.CutSuffix(strings.TrimPrefix(h, "["), "]")
-			if !bracketed || !closed {
-				return "", &usageError{fmt.Errorf("--host %q has unbalanced brackets: write [%s], or [%s]:PORT", h, inner, inner)}
-			}
-			host = inner
-		}
-	}
-	if err := checkHost(h, host, portText, colon, bracketed); err != nil {
-		return "", err
-	}
-	if portText != "" {
-		port = portText
-	}
-	return (&url.URL{Scheme: scheme, Host: net.JoinHostPort(host, port), Path: "/wsman"}).String(), nil
-}
-
-// checkHost refuses a --host (given as h) whose host part cannot name a
-// host, so that nothing odd is handed to DNS; port may be empty, though
-// not after a colon (colon), and brackets (bracketed) go only around an
-// IPv6 address.
-func checkHost(h, host, port string, colon, bracketed bool) error {
-	if port == "" && colon {
-		return &usageError{fmt.Errorf("--host %q has a ':' but no port: give the port after it, or drop the ':'", h)}
-	}
-	if port != "" {
-		if p, err := strconv.Atoi(port); err != nil || p < 1 || p > 65535 {
-			return &usageError{fmt.Errorf("--host %q: bad port %q (want 1 to 65535)", h, port)}
-		}
-	}
-	if strings.HasPrefix(host, "-") {
-		return &usageError{fmt.Errorf("--host %q looks like a flag: give the host's name or address after --host", h)}
-	}
-	if !isHostName(host) {
-		return &usageError{fmt.Errorf("--host %q is not a host name or IP address (a name is dot-separated labels of ASCII letters, digits, '-' and '_', no label starting or ending with '-'; an internationalised name goes in its xn-- form)", h)}
-	}
-	if addr, _, _ := strings.Cut(host, "%"); bracketed && !strings.Contains(addr, ":") {
-		return &usageError{fmt.Errorf("--host %q: brackets go only around an IPv6 address: write the name or IPv4 address without them", h)}
-	}
-	return nil
-}
-
-// isHostName reports whether s is an IP address (an IPv6 one with an
-// optional %zone) or a name of dot-separated labels of ASCII letters,
-// digits, '-' and '_' (none empty, none starting or ending with '-', a
-// final dot allowed): what a resolver can look up, and nothing that could
-// disguise itself on a terminal or pass for a flag.
-func isHostName(s string) bool {
-	plain := func(s string) bool {
-		for _, r := range s {
-			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
-				return false
-			}
-		}
-		return s != "" && len(s) <= 253
-	}
-	if addr, zone, hasZone := strings.Cut(s, "%"); net.ParseIP(addr) != nil {
-		return !hasZone || (strings.Contains(addr, ":") && plain(zone))
-	}
-	if !plain(s) {
-		return false
-	}
-	for _, label := range strings.Split(strings.TrimSuffix(s, "."), ".") {
-		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
-			return false
-		}
-	}
-	return true
+	return "", &usageError{errors.New(ee.Message("--host"))}
 }
 
 // tlsConfig builds the TLS settings; nil means the defaults (system roots).

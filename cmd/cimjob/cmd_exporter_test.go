@@ -1,0 +1,427 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
+	dto "github.com/prometheus/client_model/go"
+)
+
+// envTestPassword names the variable the test modules read the password
+// from; its value must show up in no page, metric or log line.
+const envTestPassword = "CIMJOB_TEST_EXPORTER_PASSWORD"
+
+// exporterModules is a config of two modules against the simulator's
+// demo user, the password from envTestPassword.
+func exporterModules(names ...string) string {
+	var b strings.Builder
+	b.WriteString("modules:\n")
+	for _, n := range names {
+		fmt.Fprintf(&b, "  %s:\n    username: %s\n    password_env: %s\n", n, demoUserName, envTestPassword)
+	}
+	return b.String()
+}
+
+// writeExporterConfig writes an exporter config, owner-only as a config naming
+// credentials should be, and returns its path.
+func writeExporterConfig(t *testing.T, path, body string) string {
+	t.Helper()
+	if path == "" {
+		path = filepath.Join(t.TempDir(), "exporter.yml")
+	}
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// syncBuffer is the exporter's stderr: its log, written by the server's
+// goroutines while the test reads it.
+type syncBuffer struct {
+	mu      sync.Mutex
+	buf     bytes.Buffer
+	changed chan struct{} // closed and replaced at each write
+}
+
+func newSyncBuffer() *syncBuffer { return &syncBuffer{changed: make(chan struct{})} }
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	close(b.changed)
+	b.changed = make(chan struct{})
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// waitFor blocks until the log holds n lines containing s, or the
+// exporter exits.
+func (b *syncBuffer) waitFor(t *testing.T, s string, n int, exited <-chan struct{}) {
+	t.Helper()
+	for {
+		b.mu.Lock()
+		got, ch := strings.Count(b.buf.String(), s), b.changed
+		b.mu.Unlock()
+		if got >= n {
+			return
+		}
+		select {
+		case <-ch:
+		case <-exited:
+			t.Fatalf("the exporter exited before logging %q %d times:\n%s", s, n, b.String())
+		}
+	}
+}
+
+// exporterRun is one `cimjob exporter` running in-process on loopback.
+type exporterRun struct {
+	url    string // http://127.0.0.1:PORT
+	stdout *syncBuffer
+	stderr *syncBuffer
+	hup    chan os.Signal
+	exited chan struct{} // closed when the run has returned code
+	code   int
+	cancel context.CancelFunc
+}
+
+// stop ends the run's context, as SIGTERM does, and returns its exit code.
+func (r *exporterRun) stop() int {
+	r.cancel()
+	<-r.exited
+	return r.code
+}
+
+// startExporter runs `cimjob exporter ARGS` on 127.0.0.1:0 with env, and
+// returns once it listens. The test's end stops it and expects exit 0.
+func startExporter(t *testing.T, env map[string]string, args ...string) *exporterRun {
+	t.Helper()
+	r := &exporterRun{stdout: newSyncBuffer(), stderr: newSyncBuffer(), hup: make(chan os.Signal, 1), exited: make(chan struct{})}
+	a := &app{
+		stdin:  strings.NewReader(""),
+		stdout: r.stdout,
+		stderr: r.stderr,
+		lookupEnv: func(k string) (string, bool) {
+			v, ok := env[k]
+			return v, ok
+		},
+		isTerminal:   func() bool { return false },
+		readPassword: func() ([]byte, error) { return nil, fmt.Errorf("no terminal in tests") },
+		readFile:     os.ReadFile,
+	}
+	bound := make(chan net.Addr, 1)
+	a.listen = func(ctx context.Context, network, address string) (net.Listener, error) {
+		var lc net.ListenConfig
+		l, err := lc.Listen(ctx, network, address)
+		if err == nil {
+			bound <- l.Addr()
+		}
+		return l, err
+	}
+	a.hangups = func() (<-chan os.Signal, func()) { return r.hup, func() {} }
+	var ctx context.Context
+	ctx, r.cancel = context.WithCancel(context.Background())
+	go func() {
+		defer close(r.exited)
+		r.code = a.run(ctx, append([]string{"exporter", "--web.listen-address", "127.0.0.1:0"}, args...))
+	}()
+	select {
+	case addr := <-bound:
+		r.url = "http://" + addr.String()
+	case <-r.exited:
+		r.cancel()
+		t.Fatalf("the exporter exited %d before listening:\n%s", r.code, r.stderr)
+	}
+	t.Cleanup(func() {
+		if code := r.stop(); code != exitOK {
+			t.Errorf("the exporter exited %d after its context ended, want 0:\n%s", code, r.stderr)
+		}
+	})
+	return r
+}
+
+// do sends one request to the exporter and returns the status and body.
+func (r *exporterRun) do(t *testing.T, method, path string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, r.url+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	return resp.StatusCode, string(b)
+}
+
+// get is do for a GET that must answer 200.
+func (r *exporterRun) get(t *testing.T, path string) string {
+	t.Helper()
+	code, body := r.do(t, http.MethodGet, path)
+	if code != http.StatusOK {
+		t.Fatalf("GET %s: %d %s", path, code, body)
+	}
+	return body
+}
+
+// families parses a text exposition.
+func families(t *testing.T, body string) map[string]*dto.MetricFamily {
+	t.Helper()
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := p.TextToMetricFamilies(strings.NewReader(body))
+	if err != nil {
+		t.Fatalf("bad exposition: %v\n%s", err, body)
+	}
+	return fams
+}
+
+// gauge is the value of the family's only series, failing if it has not
+// exactly one.
+func gauge(t *testing.T, fams map[string]*dto.MetricFamily, name string) float64 {
+	t.Helper()
+	f := fams[name]
+	if f == nil || len(f.Metric) != 1 {
+		t.Fatalf("want one series of %s, got %v", name, f)
+	}
+	m := f.Metric[0]
+	switch {
+	case m.Gauge != nil:
+		return m.Gauge.GetValue()
+	case m.Counter != nil:
+		return m.Counter.GetValue()
+	case m.Untyped != nil:
+		return m.Untyped.GetValue()
+	}
+	t.Fatalf("%s is neither gauge, counter nor untyped", name)
+	return 0
+}
+
+func testExporterEnv() map[string]string {
+	return map[string]string{envTestPassword: demoPassword}
+}
+
+// TestExporterEndpoints: each endpoint's status and what its body must
+// and must not hold.
+func TestExporterEndpoints(t *testing.T) {
+	cfg := writeExporterConfig(t, "", exporterModules("hyperv", "msps"))
+	r := startExporter(t, testExporterEnv(), "--config.file", cfg)
+	tests := []struct {
+		method, path string
+		code         int
+		want, not    []string
+	}{
+		{"GET", "/", 200,
+			[]string{`href="/metrics"`, `href="/-/healthy"`, `action="/probe"`, `name="target"`, `name="module"`, "<code>hyperv</code>", "<code>msps</code>"},
+			[]string{demoPassword, envTestPassword, "debug/pprof"}},
+		{"GET", "/-/healthy", 200, []string{"Healthy"}, nil},
+		{"GET", "/-/ready", 200, []string{"Ready"}, nil},
+		{"HEAD", "/-/healthy", 200, nil, nil},
+		{"GET", "/-/reload", 405, []string{"POST or PUT"}, nil},
+		{"DELETE", "/-/reload", 405, []string{"POST or PUT"}, nil},
+		{"GET", "/nowhere", 404, nil, nil},
+		{"GET", "/metrics", 200,
+			[]string{"cimjob_exporter_config_last_reload_successful 1", "cimjob_exporter_config_last_reload_success_timestamp_seconds ",
+				"cimjob_exporter_build_info{", "go_goroutines ", "go_memstats_alloc_bytes ", "process_start_time_seconds "},
+			[]string{demoPassword}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
+			code, body := r.do(t, tt.method, tt.path)
+			if code != tt.code {
+				t.Fatalf("status %d, want %d: %s", code, tt.code, body)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(body, w) {
+					t.Errorf("the body lacks %q:\n%s", w, body)
+				}
+			}
+			for _, n := range tt.not {
+				if strings.Contains(body, n) {
+					t.Errorf("the body holds %q:\n%s", n, body)
+				}
+			}
+		})
+	}
+	if strings.Contains(r.stderr.String(), demoPassword) {
+		t.Errorf("the log holds the password:\n%s", r.stderr)
+	}
+}
+
+// TestExporterReload: a config that loads replaces the one in use, on
+// POST or PUT /-/reload and on SIGHUP; one that does not leaves the one in
+// use, sets the reload metric to 0 and says why in one line.
+func TestExporterReload(t *testing.T) {
+	cfg := writeExporterConfig(t, "", exporterModules("hyperv"))
+	r := startExporter(t, testExporterEnv(), "--config.file", cfg)
+	hups := 0
+	steps := []struct {
+		name    string
+		config  string
+		trigger string // POST, PUT or HUP
+		ok      bool
+		modules []string // the landing page's after the step
+		wantLog string   // in the reload's log line
+	}{
+		{"good by POST", exporterModules("hyperv", "msps"), "POST", true, []string{"hyperv", "msps"}, "modules=hyperv,msps"},
+		{"unknown key by POST", "modules:\n  cim:\n    bogus: 1\n", "POST", false, []string{"hyperv", "msps"}, "bogus"},
+		{"good by PUT", exporterModules("cim"), "PUT", true, []string{"cim"}, "modules=cim"},
+		{"unset variable by SIGHUP", "modules:\n  hyperv:\n    username: demo\n    password_env: CIMJOB_TEST_UNSET\n", "HUP", false, []string{"cim"}, "CIMJOB_TEST_UNSET"},
+		{"good by SIGHUP", exporterModules("msps"), "HUP", true, []string{"msps"}, "modules=msps"},
+	}
+	for _, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			writeExporterConfig(t, cfg, st.config)
+			if st.trigger == "HUP" {
+				hups++
+				r.hup <- syscall.SIGHUP
+				r.stderr.waitFor(t, "by=SIGHUP", hups, r.exited)
+			} else {
+				code, body := r.do(t, st.trigger, "/-/reload")
+				want := http.StatusOK
+				if !st.ok {
+					want = http.StatusInternalServerError
+				}
+				if code != want {
+					t.Fatalf("%s /-/reload: %d, want %d: %s", st.trigger, code, want, body)
+				}
+				if !st.ok && (strings.Count(strings.TrimSpace(body), "\n") != 0 || !strings.Contains(body, st.wantLog)) {
+					t.Errorf("want one line saying %q, got %q", st.wantLog, body)
+				}
+			}
+			lines := strings.Split(strings.TrimSpace(r.stderr.String()), "\n")
+			last := lines[len(lines)-1]
+			if !strings.Contains(last, st.wantLog) {
+				t.Errorf("the reload's log line %q does not say %q", last, st.wantLog)
+			}
+			if wantLevel := map[bool]string{true: "level=INFO", false: "level=ERROR"}[st.ok]; !strings.Contains(last, wantLevel) {
+				t.Errorf("the reload's log line %q is not at %s", last, wantLevel)
+			}
+			fams := families(t, r.get(t, "/metrics"))
+			if got, want := gauge(t, fams, "cimjob_exporter_config_last_reload_successful"), map[bool]float64{true: 1, false: 0}[st.ok]; got != want {
+				t.Errorf("cimjob_exporter_config_last_reload_successful %v, want %v", got, want)
+			}
+			page := r.get(t, "/")
+			for _, m := range []string{"hyperv", "msps", "cim"} {
+				want := false
+				for _, w := range st.modules {
+					want = want || w == m
+				}
+				if got := strings.Contains(page, "<code>"+m+"</code>"); got != want {
+					t.Errorf("module %s on the landing page: %v, want %v", m, got, want)
+				}
+			}
+		})
+	}
+	if strings.Contains(r.stderr.String(), demoPassword) {
+		t.Errorf("the log holds the password:\n%s", r.stderr)
+	}
+}
+
+// TestExporterProbe probes a simulated host through /probe: the host's
+// job families with cimjob_probe_success 1; the exporter's /metrics then
+// count the probe under its module, never naming the target.
+func TestExporterProbe(t *testing.T) {
+	_, host := startSim(t, "default.json")
+	cfg := writeExporterConfig(t, "", exporterModules("hyperv"))
+	r := startExporter(t, testExporterEnv(), "--config.file", cfg)
+	body := r.get(t, "/probe?"+url.Values{"module": {"hyperv"}, "target": {host}}.Encode())
+	fams := families(t, body)
+	if got := gauge(t, fams, "cimjob_probe_success"); got != 1 {
+		t.Fatalf("cimjob_probe_success %v, want 1:\n%s", got, body)
+	}
+	for _, name := range []string{"cimjob_jobs", "cimjob_failed_job_info", "cimjob_host_up", "cimjob_host_failed_jobs", "cimjob_probe_duration_seconds"} {
+		if fams[name] == nil {
+			t.Errorf("the probe lacks %s:\n%s", name, body)
+		}
+	}
+	if fams["cimjob_probe_failure_info"] != nil {
+		t.Errorf("a successful probe has cimjob_probe_failure_info:\n%s", body)
+	}
+	own := r.get(t, "/metrics")
+	if !strings.Contains(own, `cimjob_exporter_probes_total{module="hyperv",result="success"} 1`) {
+		t.Errorf("/metrics does not count the probe:\n%s", own)
+	}
+	for _, secret := range []string{host, demoPassword} {
+		if strings.Contains(own, secret) {
+			t.Errorf("/metrics holds %q", secret)
+		}
+	}
+	if strings.Contains(r.stderr.String(), demoPassword) || strings.Contains(body, demoPassword) {
+		t.Errorf("the password is in the log or the probe")
+	}
+}
+
+// TestExporterBadStart: what keeps the exporter from starting is one line
+// on stderr and exit 2; --config.check says whether the config loads
+// without serving.
+func TestExporterBadStart(t *testing.T) {
+	dir := t.TempDir()
+	good := writeExporterConfig(t, filepath.Join(dir, "good.yml"), exporterModules("hyperv", "msps"))
+	bad := writeExporterConfig(t, filepath.Join(dir, "bad.yml"), "modules:\n  hyperv:\n    password: "+demoPassword+"\n")
+	unset := writeExporterConfig(t, filepath.Join(dir, "unset.yml"), exporterModules("hyperv"))
+	tests := []struct {
+		name      string
+		env       map[string]string
+		args      []string
+		code      int
+		stdout    string
+		stderrHas string
+	}{
+		{"check good", testExporterEnv(), []string{"--config.check", "--config.file", good}, exitOK, good + ": OK, modules: hyperv, msps\n", ""},
+		{"check bad key", testExporterEnv(), []string{"--config.check", "--config.file", bad}, exitUsage, "", "password"},
+		{"check unset variable", nil, []string{"--config.check", "--config.file", unset}, exitUsage, "", envTestPassword},
+		{"check missing file", nil, []string{"--config.check", "--config.file", filepath.Join(dir, "none.yml")}, exitUsage, "", "none.yml"},
+		{"start bad key", testExporterEnv(), []string{"--config.file", bad, "--web.listen-address", "127.0.0.1:0"}, exitUsage, "", "password"},
+		{"bad web config", testExporterEnv(), []string{"--config.check", "--config.file", good, "--web.config.file", filepath.Join(dir, "none.yml")}, exitUsage, "", "--web.config.file"},
+		{"zero max targets", testExporterEnv(), []string{"--config.file", good, "--exporter.max-targets", "0"}, exitUsage, "", "--exporter.max-targets"},
+		{"telemetry path taken", testExporterEnv(), []string{"--config.file", good, "--web.telemetry-path", "/probe"}, exitUsage, "", "--web.telemetry-path"},
+		{"bad log level", testExporterEnv(), []string{"--config.file", good, "--log.level", "chatty"}, exitUsage, "", "chatty"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := runCLI(t, tt.env, append([]string{"exporter"}, tt.args...)...)
+			if res.code != tt.code {
+				t.Fatalf("exit %d, want %d; stdout %q stderr %q", res.code, tt.code, res.stdout, res.stderr)
+			}
+			if res.stdout != tt.stdout {
+				t.Errorf("stdout %q, want %q", res.stdout, tt.stdout)
+			}
+			line := strings.TrimSuffix(res.stderr, "\n")
+			if tt.stderrHas == "" {
+				if line != "" {
+					t.Errorf("stderr %q, want none", res.stderr)
+				}
+				return
+			}
+			if strings.Contains(line, "\n") || !strings.HasPrefix(line, "cimjob: ") || !strings.Contains(line, tt.stderrHas) {
+				t.Errorf("want one line saying %q, got %q", tt.stderrHas, res.stderr)
+			}
+			if strings.Contains(line, demoPassword) {
+				t.Errorf("stderr echoes the password: %q", line)
+			}
+		})
+	}
+}

@@ -1,0 +1,223 @@
+package exporter
+
+import (
+	"bytes"
+	"sync"
+	"time"
+
+	"github.com/cimjob/cimjob/wsman"
+	"testing"
+
+	"github.com/cimjob/cimjob/fleet"
+	"github.com/cimjob/cimjob/simulator"
+)
+
+const nsHyperV = "root/virtualization/v2"
+
+// After a first, cold scrape, a scrape of a warm host is one HTTP
+// request, healthy or not (every failed job's errors are cached), and
+// over many scrapes each failed job's error method is called once.
+func TestWarmScrapeIsOneRequest(t *testing.T) {
+	f := startFleet(t, simulator.FleetOptions{Hosts: 1, Jobs: 30, Seed: 5, Profiles: []string{"hyperv"}})
+	h := f.Hosts()[0]
+	failed := failedIDs(h, nsHyperV)
+	if len(failed) == 0 {
+		t.Fatal("the simulated host has no failed job")
+	}
+	e := New(simConfig(t, ""), Options{})
+	defer e.Close()
+	q := "module=hyperv&target=" + hostPort(t, h)
+
+	first := scrape(t, e, q, "")
+	if first.gauge(MetricProbeSuccess) != 1 {
+		t.Fatalf("cold scrape failed:\n%s", first.body)
+	}
+	if n := first.count(fleet.MetricFailedJobInfo); n != len(failed) {
+		t.Errorf("cold scrape: %d failed-job series, want %d", n, len(failed))
+	}
+	for i := 0; i < 10; i++ {
+		before := h.Server.Stats()
+		r := scrape(t, e, q, "")
+		after := h.Server.Stats()
+		if r.gauge(MetricProbeSuccess) != 1 || r.count(fleet.MetricFailedJobInfo) != len(failed) {
+			t.Fatalf("scrape %d: success %v, %d failed-job series:\n%s", i, r.gauge(MetricProbeSuccess), r.count(fleet.MetricFailedJobInfo), r.body)
+		}
+		if d := after.Requests - before.Requests; d != 1 {
+			t.Errorf("warm scrape %d: %d HTTP requests, want 1", i, d)
+		}
+		if after.Handshakes != before.Handshakes {
+			t.Errorf("warm scrape %d: a new handshake", i)
+		}
+	}
+	if n := errorCalls(h.Server.Stats()); n != len(failed) {
+		t.Errorf("%d error-method calls over 11 scrapes of %d failed jobs, want one each", n, len(failed))
+	}
+}
+
+// A cached job that leaves the listing is dropped from the cache: when it
+// comes back, its error method is called again.
+func TestCacheDropsJobThatLeftTheListing(t *testing.T) {
+	f := startFleet(t, simulator.FleetOptions{Hosts: 1, Jobs: 30, Seed: 5, Profiles: []string{"hyperv"}})
+	h := f.Hosts()[0]
+	failed := failedIDs(h, nsHyperV)
+	gone := failed[0]
+	e := New(simConfig(t, ""), Options{})
+	defer e.Close()
+	tr := &editTransport{}
+	e.wrap = func(inner wsman.Transport) wsman.Transport { tr.Transport = inner; return tr }
+	q := "module=hyperv&target=" + hostPort(t, h)
+
+	scrape(t, e, q, "")
+	if n := e.pool.entries.Load(); n != int64(len(failed)) {
+		t.Fatalf("%d cached entries after the first scrape, want %d", n, len(failed))
+	}
+	// The host no longer lists the job.
+	tr.mu.Lock()
+	tr.edit = func(env []byte) []byte {
+		return bytes.Replace(env, []byte("SELECT * FROM Msvm_ConcreteJob<"), []byte("SELECT * FROM Msvm_ConcreteJob WHERE InstanceID != '"+gone+"'<"), 1)
+	}
+	tr.mu.Unlock()
+	r := scrape(t, e, q, "")
+	if r.count(fleet.MetricFailedJobInfo) != len(failed)-1 {
+		t.Fatalf("the edit did not hide the job: %d failed-job series", r.count(fleet.MetricFailedJobInfo))
+	}
+	if n := e.pool.entries.Load(); n != int64(len(failed)-1) {
+		t.Errorf("%d cached entries after the job left, want %d", n, len(failed)-1)
+	}
+	// Back in the listing: asked again, once.
+	tr.mu.Lock()
+	tr.edit = nil
+	tr.mu.Unlock()
+	calls := errorCalls(h.Server.Stats())
+	scrape(t, e, q, "")
+	scrape(t, e, q, "")
+	if d := errorCalls(h.Server.Stats()) - calls; d != 1 {
+		t.Errorf("%d error-method calls for the job that came back, want 1", d)
+	}
+}
+
+// Two probes of one target at once call each failed job's error method
+// once between them.
+func TestConcurrentProbesDoNotDoubleCalls(t *testing.T) {
+	f := startFleet(t, simulator.FleetOptions{Hosts: 1, Jobs: 30, Seed: 5, Profiles: []string{"hyperv"}, Latency: 2 * time.Millisecond})
+	h := f.Hosts()[0]
+	failed := failedIDs(h, nsHyperV)
+	e := New(simConfig(t, ""), Options{})
+	defer e.Close()
+	q := "module=hyperv&target=" + hostPort(t, h)
+	var wg sync.WaitGroup
+	results := make([]scrapeResult, 4)
+	for i := range results {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = scrape(t, e, q, "")
+		}()
+	}
+	wg.Wait()
+	for i, r := range results {
+		if r.gauge(MetricProbeSuccess) != 1 || r.count(fleet.MetricFailedJobInfo) != len(failed) {
+			t.Errorf("probe %d: success %v, %d failed-job series", i, r.gauge(MetricProbeSuccess), r.count(fleet.MetricFailedJobInfo))
+		}
+	}
+	if n := errorCalls(h.Server.Stats()); n != len(failed) {
+		t.Errorf("%d error-method calls from 4 concurrent probes of %d failed jobs, want one each", n, len(failed))
+	}
+}
+
+// max_failed_jobs bounds the error-method calls of one probe; the rest
+// come on later scrapes, and the jobs not yet asked about are still
+// counted and listed.
+func TestMaxFailedJobsBoundsCalls(t *testing.T) {
+	f := startFleet(t, simulator.FleetOptions{Hosts: 1, Jobs: 30, Seed: 5, Profiles: []string{"hyperv"}})
+	h := f.Hosts()[0]
+	failed := failedIDs(h, nsHyperV)
+	if len(failed) < 3 {
+		t.Fatalf("only %d failed jobs", len(failed))
+	}
+	e := New(simConfig(t, "    max_failed_jobs: 2\n"), Options{})
+	defer e.Close()
+	q := "module=hyperv&target=" + hostPort(t, h)
+	for i := 1; i <= len(failed); i++ {
+		r := scrape(t, e, q, "")
+		want := min(2*i, len(failed))
+		if n := errorCalls(h.Server.Stats()); n != want {
+			t.Fatalf("after %d scrapes: %d error-method calls, want %d", i, n, want)
+		}
+		if r.gauge(fleet.MetricHostFailedJobs) != float64(len(failed)) {
+			t.Errorf("scrape %d: %v failed jobs counted, want %d", i, r.gauge(fleet.MetricHostFailedJobs), len(failed))
+		}
+	}
+}
+
+// A hanging host: the probe gives up within the scrape's timeout less the
+// offset, and says why.
+func TestScrapeTimeoutHeader(t *testing.T) {
+	f := startFleet(t, simulator.FleetOptions{Hosts: 1, Jobs: 5, Seed: 5, Hang: 1})
+	h := f.Hosts()[0]
+	if h.Behaviour != simulator.BehaviourHang {
+		t.Fatalf("host behaviour %q, want hang", h.Behaviour)
+	}
+	e := New(simConfig(t, ""), Options{TimeoutOffset: 100 * time.Millisecond})
+	defer e.Close()
+	r := scrape(t, e, "module=hyperv&target="+hostPort(t, h), "0.3")
+	if r.code != 200 || r.gauge(MetricProbeSuccess) != 0 || r.label(MetricProbeFailureInfo, "reason") != string(ReasonTimeout) {
+		t.Fatalf("code %d, success %v, reason %q:\n%s", r.code, r.gauge(MetricProbeSuccess), r.label(MetricProbeFailureInfo, "reason"), r.body)
+	}
+	if r.gauge(fleet.MetricHostUp) != 0 {
+		t.Errorf("host_up %v, want 0", r.gauge(fleet.MetricHostUp))
+	}
+}
+
+func TestProbeTimeout(t *testing.T) {
+	cfg := simConfig(t, "    timeout: 10s\n")
+	e := New(cfg, Options{TimeoutOffset: 500 * time.Millisecond})
+	m := cfg.Modules["hyperv"]
+	tests := []struct {
+		header string
+		want   time.Duration
+	}{
+		{"", 10 * time.Second},
+		{"5", 4500 * time.Millisecond},
+		{"60", 10 * time.Second},          // the module bounds it
+		{"10.2", 9700 * time.Millisecond}, // lowered by less than the offset: still lowered
+		{"0.4", 200 * time.Millisecond},   // no room for the offset: half
+		{"abc", 10 * time.Second},
+		{"-3", 10 * time.Second},
+		{"NaN", 10 * time.Second},
+		{"Inf", 10 * time.Second},
+		{"1e300", 10 * time.Second},
+	}
+	for _, tt := range tests {
+		if got := e.timeout(m, tt.header); got != tt.want {
+			t.Errorf("timeout(header %q) = %s, want %s", tt.header, got, tt.want)
+		}
+	}
+}
+
+// A target's cache holds at most maxErrs entries, whatever the host
+// lists; the errors beyond it are asked for on each scrape.
+func TestCacheBoundPerTarget(t *testing.T) {
+	f := startFleet(t, simulator.FleetOptions{Hosts: 1, Jobs: 30, Seed: 5, Profiles: []string{"hyperv"}})
+	h := f.Hosts()[0]
+	failed := failedIDs(h, nsHyperV)
+	if len(failed) < 3 {
+		t.Fatalf("only %d failed jobs", len(failed))
+	}
+	e := New(simConfig(t, ""), Options{})
+	defer e.Close()
+	e.pool.maxErrs = 2
+	q := "module=hyperv&target=" + hostPort(t, h)
+	for i := 1; i <= 3; i++ {
+		r := scrape(t, e, q, "")
+		if r.count(fleet.MetricFailedJobInfo) != len(failed) {
+			t.Fatalf("scrape %d: %d failed-job series, want %d", i, r.count(fleet.MetricFailedJobInfo), len(failed))
+		}
+		if n := e.pool.entries.Load(); n != 2 {
+			t.Errorf("scrape %d: %d cached entries, want the bound, 2", i, n)
+		}
+		if n, want := errorCalls(h.Server.Stats()), len(failed)+(i-1)*(len(failed)-2); n != want {
+			t.Errorf("after %d scrapes: %d error-method calls, want %d", i, n, want)
+		}
+	}
+}
