@@ -11,6 +11,17 @@
 // variables named in the file or from owner-only files, never from the
 // file itself, the target or a label.
 //
+// A configuration with one module:
+//
+//	modules:
+//	  hyperv:
+//	    auth: ntlm              # sealed over http, the default
+//	    username: CORP\svc-monitor
+//	    password_env: CIMJOB_PASSWORD
+//	    timeout: 20s
+//	    failed_states: [Killed]
+//	    targets: ['hv[0-9]+\.corp\.example']
+//
 // Between scrapes the Exporter keeps, per (module, target), a WS-Man
 // client (its connections stay authenticated) and the errors of the
 // target's failed jobs, fetched once per InstanceID and forgotten when the

@@ -179,5 +179,13 @@ func (e *Exporter) clientConfig(m *Module, url string) wsman.Config {
 		UserAgent:        e.opt.UserAgent,
 		// Probes of a target are serialised: one connection serves them.
 		MaxConns: 1,
+		// Kept across a scrape interval of a minute, which
+		// wsman.DefaultIdleTimeout is not, yet closed before Windows
+		// drops it (see there).
+		IdleTimeout: connIdle,
 	}
 }
+
+// connIdle is how long a target's connection may sit idle between
+// scrapes and still be used.
+const connIdle = 100 * time.Second

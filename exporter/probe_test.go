@@ -35,6 +35,9 @@ func TestWarmScrapeIsOneRequest(t *testing.T) {
 	if n := first.count(fleet.MetricFailedJobInfo); n != len(failed) {
 		t.Errorf("cold scrape: %d failed-job series, want %d", n, len(failed))
 	}
+	if first.count(fleet.MetricOldestRunningJobStart) != 1 {
+		t.Errorf("cold scrape: no %s series for the host's running jobs", fleet.MetricOldestRunningJobStart)
+	}
 	for i := 0; i < 10; i++ {
 		before := h.Server.Stats()
 		r := scrape(t, e, q, "")
