@@ -38,10 +38,6 @@ const runningTooLong = 4 * time.Hour
 // so that a broken pipeline fails rather than hangs.
 const integrationDeadline = 3 * time.Minute
 
-// exporterPasswordEnv is the environment variable the test's module reads
-// the password from.
-const exporterPasswordEnv = "CIMJOB_TEST_EXPORTER_PASSWORD"
-
 // TestExporterWithPrometheus runs Debian's Prometheus server with the
 // shipped scrape config and rules against `cimjob exporter` in front of four
 // simulated hosts (healthy, with failed jobs, unreachable, wrong password)
@@ -69,7 +65,7 @@ func TestExporterWithPrometheus(t *testing.T) {
 	}
 
 	dir := t.TempDir()
-	exp := startExporter(t, dir, hosts.password)
+	exp := startIntegrationExporter(t, dir, hosts.password)
 
 	// The targets file: a file_sd list as the shipped one holds host names.
 	targetsDir := filepath.Join(dir, "targets")
@@ -86,7 +82,7 @@ func TestExporterWithPrometheus(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfgPath, shipped := writeTestPrometheusConfig(t, dir, promTestSettings{
-		ExporterAddr: exp.addr,
+		ExporterAddr: strings.TrimPrefix(exp.url, "http://"),
 		TargetsGlob:  filepath.Join(targetsDir, "*.yml"),
 		Interval:     "2s",
 		Timeout:      "2s",
@@ -207,15 +203,18 @@ func TestExporterWithPrometheus(t *testing.T) {
 				}
 			}
 		}
+		// Nothing else fires: not these alerts for other hosts, nor the
+		// shipped alerts about the exporter or its scrapes.
 		for name, inst := range got {
 			for target := range inst {
-				if w, known := wantAlerts[name]; known && !w[target] {
+				if !wantAlerts[name][target] {
 					return false, "unexpected firing " + name + " for " + target + ":\n" + strings.Join(seen, "\n"), nil
 				}
 			}
 		}
 		return true, "", nil
 	})
+	t.Logf("%d failed jobs on %s match job.GetErrors; %d alerts active", len(want), hosts.failed.target, len(lastAlerts))
 	for _, a := range lastAlerts {
 		for k, v := range a.Annotations {
 			// A template that does not expand leaves this in the text.
@@ -225,6 +224,13 @@ func TestExporterWithPrometheus(t *testing.T) {
 		}
 	}
 
+	// The log searched for the password below is the real one: a debug
+	// line per probe, naming its target.
+	for _, h := range all {
+		if !strings.Contains(exp.stderr.String(), h.target) {
+			t.Errorf("the exporter's debug log never names target %s", h.target)
+		}
+	}
 	checkNoSecret(t, hosts.password, prom, exp)
 }
 
@@ -407,96 +413,27 @@ func probeJobName(t *testing.T, cfg map[string]any) string {
 	return ""
 }
 
-// runningExporter is `cimjob exporter` run in-process through the CLI.
-type runningExporter struct {
-	addr   string // host:port it listens on
-	stdout *lockedBuffer
-	logs   *lockedBuffer // its stderr: the log
-}
-
-// startExporter writes the exporter's config into dir and runs `cimjob
-// exporter` on a loopback port until the test ends; its log is printed if
-// the test failed.
-func startExporter(t *testing.T, dir, password string) *runningExporter {
+// startIntegrationExporter runs `cimjob exporter` in-process (see
+// startExporter) with the module the shipped scrape config names
+// (params: module: [hyperv]); hyperv and NTLM are the module defaults. The
+// password comes from the environment, never from the file. Its log is
+// printed if the test failed.
+func startIntegrationExporter(t *testing.T, dir, password string) *exporterRun {
 	t.Helper()
-	cfg := filepath.Join(dir, "exporter.yml")
-	// The module the shipped scrape config names (params: module: hyperv).
-	// The password comes from the environment, never from the file.
-	conf := fmt.Sprintf(`modules:
-  hyperv:
-    profile: hyperv
-    auth: ntlm
-    username: %s
-    password_env: %s
-    timeout: 30s
-`, demoUserName, exporterPasswordEnv)
-	if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	e := &runningExporter{stdout: &lockedBuffer{}, logs: &lockedBuffer{}}
-	addrs := make(chan string, 1)
-	a := &app{
-		stdin:  strings.NewReader(""),
-		stdout: e.stdout,
-		stderr: e.logs,
-		lookupEnv: func(k string) (string, bool) {
-			if k == exporterPasswordEnv {
-				return password, true
-			}
-			return "", false
-		},
-		isTerminal:   func() bool { return false },
-		readPassword: func() ([]byte, error) { return nil, fmt.Errorf("no terminal in tests") },
-		readFile:     os.ReadFile,
-		// Port 0: the listener tells the test its address.
-		listen: func(ctx context.Context, network, address string) (net.Listener, error) {
-			l, err := (&net.ListenConfig{}).Listen(ctx, network, address)
-			if err == nil {
-				select {
-				case addrs <- l.Addr().String():
-				default:
-				}
-			}
-			return l, err
-		},
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	exited := make(chan struct{})
-	code := -1
-	go func() {
-		defer close(exited)
-		code = a.run(ctx, []string{"exporter", "--config.file", cfg, "--web.listen-address", "127.0.0.1:0", "--log.level", "debug"})
-	}()
+	cfg := writeExporterConfig(t, filepath.Join(dir, "exporter.yml"), exporterModules("hyperv"))
+	e := startExporter(t, map[string]string{envTestPassword: password}, "--config.file", cfg, "--log.level", "debug")
 	t.Cleanup(func() {
-		cancel()
-		status := "still running"
-		select {
-		case <-exited:
-			status = fmt.Sprintf("exit %d", code)
-		case <-time.After(time.Minute):
-			t.Errorf("cimjob exporter did not stop within a minute of its context's end")
-		}
 		if t.Failed() {
-			t.Logf("--- cimjob exporter log (%s):\n%s", status, tail(e.logs.String(), 16000))
+			t.Logf("--- cimjob exporter log:\n%s", tail(e.stderr.String(), 16000))
 		}
 	})
-	select {
-	case e.addr = <-addrs:
-	case <-exited:
-		t.Fatalf("cimjob exporter exited %d before listening:\n%s", code, e.logs.String())
-	case <-time.After(time.Minute):
-		t.Fatalf("cimjob exporter did not listen within a minute:\n%s", e.logs.String())
-	}
-	if err := waitReady("http://"+e.addr+"/-/healthy", exited, time.Minute); err != nil {
-		t.Fatalf("cimjob exporter: %v\n%s", err, e.logs.String())
-	}
 	return e
 }
 
 // checkNoSecret looks for the exporter's password in everything
 // Prometheus stored and shows (series labels, targets, alerts), in the
 // exporter's log, landing page and own metrics, and in Prometheus's log.
-func checkNoSecret(t *testing.T, secret string, prom *promServer, exp *runningExporter) {
+func checkNoSecret(t *testing.T, secret string, prom *promServer, exp *exporterRun) {
 	t.Helper()
 	ctx := context.Background()
 	found := func(where, text string) {
@@ -534,7 +471,7 @@ func checkNoSecret(t *testing.T, secret string, prom *promServer, exp *runningEx
 		found("alert "+labelString(a.Labels, false), labelString(a.Labels, false)+labelString(a.Annotations, false))
 	}
 	for _, path := range []string{"/", "/metrics"} {
-		resp, err := http.Get("http://" + exp.addr + path)
+		resp, err := http.Get(exp.url + path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -545,6 +482,6 @@ func checkNoSecret(t *testing.T, secret string, prom *promServer, exp *runningEx
 		}
 		found("the exporter's "+path, string(body))
 	}
-	found("the exporter's log", exp.logs.String()+exp.stdout.String())
+	found("the exporter's log", exp.stderr.String()+exp.stdout.String())
 	found("Prometheus's log", prom.logs.String())
 }

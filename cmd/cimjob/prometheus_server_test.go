@@ -6,7 +6,6 @@ package main
 // with its log shown when the test failed.
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -14,12 +13,9 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -37,25 +33,6 @@ func needPrometheus(t *testing.T) string {
 		testdeps.Missing(t, fmt.Errorf("no prometheus server on PATH (Debian package %s): %v", promtoolPackage, err))
 	}
 	return path
-}
-
-// lockedBuffer is an io.Writer that a process's output and the test can
-// share: the server writes while the test reads.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // tail is the end of s, for failure messages that must stay readable.
@@ -87,7 +64,7 @@ const startAttempts = 3
 // promServer is a running Prometheus server.
 type promServer struct {
 	URL  string // http://127.0.0.1:NNNNN
-	logs *lockedBuffer
+	logs *syncBuffer
 	cmd  *exec.Cmd
 	done chan struct{} // closed when the process has exited
 	err  error         // its exit, once done is closed
@@ -100,7 +77,7 @@ func startPrometheus(t *testing.T, bin, configFile, dataDir string) *promServer 
 	t.Helper()
 	for attempt := 1; ; attempt++ {
 		addr := freeLoopbackAddr(t)
-		p := &promServer{URL: "http://" + addr, logs: &lockedBuffer{}, done: make(chan struct{})}
+		p := &promServer{URL: "http://" + addr, logs: newSyncBuffer(), done: make(chan struct{})}
 		p.cmd = exec.Command(bin,
 			"--config.file="+configFile,
 			"--storage.tsdb.path="+dataDir,
@@ -357,20 +334,4 @@ func samplesString(v []promSample) string {
 	}
 	sort.Strings(lines)
 	return strings.Join(lines, "\n")
-}
-
-
-// copyFile copies src to dst with mode perm.
-func copyFile(t *testing.T, src, dst string, perm os.FileMode) {
-	t.Helper()
-	data, err := os.ReadFile(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(dst, data, perm); err != nil {
-		t.Fatal(err)
-	}
 }
