@@ -158,6 +158,19 @@ func TestExporterWithPrometheus(t *testing.T) {
 		}
 		return true, "", nil
 	})
+	eventually(t, deadline, "cimjob_jobs of the hosts that answered count every job they list", func(ctx context.Context) (bool, string, error) {
+		v, err := prom.query(ctx, `sum by (instance) (cimjob_jobs)`)
+		if err != nil {
+			return false, "", err
+		}
+		got := byInstance(v)
+		for target, tr := range truth {
+			if got[target] != strconv.Itoa(tr.jobs) {
+				return false, fmt.Sprintf("%s\nwant %s: %d", samplesString(v), target, tr.jobs), nil
+			}
+		}
+		return true, "", nil
+	})
 	ctx := context.Background()
 	for _, h := range []*integrationHost{hosts.healthy, hosts.unreachable, hosts.authFail} {
 		v, err := prom.query(ctx, fmt.Sprintf(`cimjob_failed_job_info{instance=%q}`, h.target))
@@ -216,6 +229,15 @@ func TestExporterWithPrometheus(t *testing.T) {
 	})
 	t.Logf("%d failed jobs on %s match job.GetErrors; %d alerts active", len(want), hosts.failed.target, len(lastAlerts))
 	for _, a := range lastAlerts {
+		if a.Labels["alertname"] == alertHostUnprobeable && a.State == "firing" {
+			// The description reads the failure reason from the probe's
+			// cimjob_probe_failure_info.
+			for _, h := range all {
+				if a.Labels["instance"] == h.target && !strings.Contains(a.Annotations["description"], "last reason: "+h.wantReason+".") {
+					t.Errorf("%s for %s: the description does not give the reason %s: %q", alertHostUnprobeable, h.target, h.wantReason, a.Annotations["description"])
+				}
+			}
+		}
 		for k, v := range a.Annotations {
 			// A template that does not expand leaves this in the text.
 			if strings.Contains(v, "error expanding") || strings.Contains(v, "<no value>") {
@@ -310,6 +332,8 @@ type hostTruth struct {
 	// oldestRunning: the StartTime of the oldest job that started and has
 	// not ended.
 	oldestRunning time.Time
+	// jobs: how many jobs the host lists.
+	jobs int
 }
 
 // readHostTruth lists the host's jobs and asks each failed one for its
@@ -330,7 +354,7 @@ func readHostTruth(t *testing.T, h *integrationHost, password string) hostTruth 
 	if err != nil {
 		t.Fatalf("%s: %v", h.target, err)
 	}
-	var tr hostTruth
+	tr := hostTruth{jobs: len(jobs)}
 	for _, l := range jobs {
 		p := l.Properties
 		if p.JobState != nil && !job.Terminal(p.JobState.Value) && p.StartTime != nil && !p.StartTime.Time.IsZero() {
