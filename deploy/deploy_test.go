@@ -15,6 +15,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/cimjob/cimjob/exporter"
 	"github.com/cimjob/cimjob/fleet"
 	"github.com/cimjob/cimjob/internal/testdeps"
 )
@@ -339,11 +340,108 @@ func TestRulesMatchScrapeConfig(t *testing.T) {
 			t.Errorf("%s reads %s, which the metric table of %s does not list", rulesFile, name, metricsDoc)
 		}
 	}
-	// The fleet families the exporter shares with `cimjob check -o prometheus`.
-	for _, name := range []string{fleet.MetricJobs, fleet.MetricFailedJobInfo, fleet.MetricHostUp, fleet.MetricHostProbeDuration, fleet.MetricHostFailedJobs} {
+	// Every family the exporter's packages name (the CLI's reload and
+	// build-info gauges are checked through the rules and by name).
+	for _, name := range []string{
+		fleet.MetricJobs, fleet.MetricFailedJobInfo, fleet.MetricHostUp, fleet.MetricHostProbeDuration,
+		fleet.MetricHostFailedJobs, fleet.MetricOldestRunningJobStart,
+		exporter.MetricProbeSuccess, exporter.MetricProbeDuration, exporter.MetricProbeFailureInfo,
+		exporter.MetricProbes, exporter.MetricProbeFailures, exporter.MetricExporterProbeDuration,
+		exporter.MetricTargets, exporter.MetricErrorCacheEntries, exporter.MetricErrorCacheRequests,
+		exporter.MetricTargetEvictions,
+		"cimjob_exporter_config_last_reload_successful", "cimjob_exporter_config_last_reload_success_timestamp_seconds",
+		"cimjob_exporter_build_info",
+	} {
 		if !documented[name] {
 			t.Errorf("the metric table of %s does not list %s", metricsDoc, name)
 		}
+	}
+	reasons := map[string]bool{}
+	for _, row := range regexp.MustCompile("(?m)^\\| `([a-z]+)` \\|").FindAllSubmatch(doc, -1) {
+		reasons[string(row[1])] = true
+	}
+	for _, r := range exporter.Reasons() {
+		if !reasons[string(r)] {
+			t.Errorf("the failure reason table of %s does not list %s", metricsDoc, r)
+		}
+	}
+}
+
+// exporterEnv is the environment the example config needs, and no more.
+func exporterEnv(name string) (string, bool) {
+	switch name {
+	case "CIMJOB_USER":
+		return `CORP\svc-cimjob`, true
+	case "CIMJOB_PASSWORD":
+		return "example-password", true
+	}
+	return "", false
+}
+
+// TestExporterConfigLoads loads the example config as the exporter does:
+// with CIMJOB_USER and CIMJOB_PASSWORD it loads (as the container image
+// needs), without them it is refused; the commented password_file example
+// loads too once its file exists.
+func TestExporterConfigLoads(t *testing.T) {
+	data, err := os.ReadFile(exporterYAML)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := exporter.ParseConfig(data, ".", exporterEnv)
+	if err != nil {
+		t.Fatalf("%s: %v", exporterYAML, err)
+	}
+	var names []string
+	for name := range cfg.Modules {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	if want := []string{"hyperv", "hyperv-https-basic", "hyperv-kerberos", "msps"}; !slices.Equal(names, want) {
+		t.Errorf("%s: modules %v, want %v", exporterYAML, names, want)
+	}
+	// The scrape config's module must be one of them.
+	if cfg.Modules["hyperv"] == nil {
+		t.Errorf("%s has no module hyperv, which %s asks for", exporterYAML, scrapeConfig)
+	}
+
+	_, err = exporter.ParseConfig(data, ".", func(string) (string, bool) { return "", false })
+	if err == nil || !strings.Contains(err.Error(), "CIMJOB_") {
+		t.Errorf("%s without CIMJOB_USER and CIMJOB_PASSWORD: %v, want an error naming the variable", exporterYAML, err)
+	}
+
+	// The commented password_file example, live, with its file in a
+	// temporary directory.
+	dir := t.TempDir()
+	pw := filepath.Join(dir, "cimjob-password")
+	if err := os.WriteFile(pw, []byte("example-password\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var live []string
+	in := false
+	for _, line := range strings.SplitAfter(string(data), "\n") {
+		if strings.HasPrefix(line, "  # hyperv-file:") {
+			in = true
+		}
+		if in {
+			rest, ok := strings.CutPrefix(line, "  # ")
+			if !ok {
+				in = false
+			} else {
+				line = "  " + strings.ReplaceAll(rest, "/run/credentials/cimjob-exporter.service/cimjob-password", pw)
+			}
+		}
+		live = append(live, line)
+	}
+	withFile := []byte(strings.Join(live, ""))
+	if bytes.Equal(withFile, data) {
+		t.Fatalf("%s: no commented hyperv-file example: update this test", exporterYAML)
+	}
+	cfg, err = exporter.ParseConfig(withFile, dir, exporterEnv)
+	if err != nil {
+		t.Fatalf("%s with the hyperv-file example live: %v", exporterYAML, err)
+	}
+	if cfg.Modules["hyperv-file"] == nil {
+		t.Errorf("%s with the hyperv-file example live: no module hyperv-file", exporterYAML)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/common/promslog"
@@ -149,10 +150,20 @@ func (a *app) runExporter(ctx context.Context, f *exporterFlags) error {
 	}
 	logger.Info("starting cimjob exporter", "version", buildVersion(), "config", f.configFile, "modules", strings.Join(moduleNames(cfg), ","))
 
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	if a.hangups != nil {
 		hup, stop := a.hangups()
-		defer stop()
+		var wg sync.WaitGroup
+		wg.Add(1)
+		// Stopped, and waited for, before exp closes: no reload after.
+		defer func() {
+			cancel()
+			wg.Wait()
+			stop()
+		}()
 		go func() {
+			defer wg.Done()
 			for {
 				select {
 				case <-ctx.Done():
@@ -166,8 +177,8 @@ func (a *app) runExporter(ctx context.Context, f *exporterFlags) error {
 	return a.serveExporter(ctx, srv, f, logger)
 }
 
-// loadExporterConfig loads the modules; any failure to is a problem of
-// the file (exit 2), which the command line's help would not fix.
+// loadExporterConfig loads the modules. A config that does not load is a
+// problem of the file (exit 2), which the command line's help would not fix.
 func loadExporterConfig(path string, env func(string) (string, bool)) (*exporter.Config, error) {
 	cfg, err := exporter.LoadConfig(path, env)
 	if err != nil {

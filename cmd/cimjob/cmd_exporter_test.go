@@ -115,18 +115,7 @@ func (r *exporterRun) stop() int {
 func startExporter(t *testing.T, env map[string]string, args ...string) *exporterRun {
 	t.Helper()
 	r := &exporterRun{stdout: newSyncBuffer(), stderr: newSyncBuffer(), hup: make(chan os.Signal, 1), exited: make(chan struct{})}
-	a := &app{
-		stdin:  strings.NewReader(""),
-		stdout: r.stdout,
-		stderr: r.stderr,
-		lookupEnv: func(k string) (string, bool) {
-			v, ok := env[k]
-			return v, ok
-		},
-		isTerminal:   func() bool { return false },
-		readPassword: func() ([]byte, error) { return nil, fmt.Errorf("no terminal in tests") },
-		readFile:     os.ReadFile,
-	}
+	a := testApp(r.stdout, r.stderr, env)
 	bound := make(chan net.Addr, 1)
 	a.listen = func(ctx context.Context, network, address string) (net.Listener, error) {
 		var lc net.ListenConfig
@@ -287,6 +276,7 @@ func TestExporterReload(t *testing.T) {
 	}{
 		{"good by POST", exporterModules("hyperv", "msps"), "POST", true, []string{"hyperv", "msps"}, "modules=hyperv,msps"},
 		{"unknown key by POST", "modules:\n  cim:\n    bogus: 1\n", "POST", false, []string{"hyperv", "msps"}, "bogus"},
+		{"literal password by PUT", "modules:\n  cim:\n    username: demo\n    password: " + demoPassword + "\n", "PUT", false, []string{"hyperv", "msps"}, "password_env"},
 		{"good by PUT", exporterModules("cim"), "PUT", true, []string{"cim"}, "modules=cim"},
 		{"unset variable by SIGHUP", "modules:\n  hyperv:\n    username: demo\n    password_env: CIMJOB_TEST_UNSET\n", "HUP", false, []string{"cim"}, "CIMJOB_TEST_UNSET"},
 		{"good by SIGHUP", exporterModules("msps"), "HUP", true, []string{"msps"}, "modules=msps"},
@@ -309,6 +299,9 @@ func TestExporterReload(t *testing.T) {
 				}
 				if !st.ok && (strings.Count(strings.TrimSpace(body), "\n") != 0 || !strings.Contains(body, st.wantLog)) {
 					t.Errorf("want one line saying %q, got %q", st.wantLog, body)
+				}
+				if strings.Contains(body, demoPassword) {
+					t.Errorf("the answer echoes the password: %q", body)
 				}
 			}
 			lines := strings.Split(strings.TrimSpace(r.stderr.String()), "\n")
@@ -346,7 +339,8 @@ func TestExporterReload(t *testing.T) {
 func TestExporterProbe(t *testing.T) {
 	_, host := startSim(t, "default.json")
 	cfg := writeExporterConfig(t, "", exporterModules("hyperv"))
-	r := startExporter(t, testExporterEnv(), "--config.file", cfg)
+	// At debug level each probe is logged: the password must not be.
+	r := startExporter(t, testExporterEnv(), "--config.file", cfg, "--log.level", "debug")
 	body := r.get(t, "/probe?"+url.Values{"module": {"hyperv"}, "target": {host}}.Encode())
 	fams := families(t, body)
 	if got := gauge(t, fams, "cimjob_probe_success"); got != 1 {
@@ -369,7 +363,11 @@ func TestExporterProbe(t *testing.T) {
 			t.Errorf("/metrics holds %q", secret)
 		}
 	}
-	if strings.Contains(r.stderr.String(), demoPassword) || strings.Contains(body, demoPassword) {
+	log := r.stderr.String()
+	if !strings.Contains(log, "level=DEBUG") {
+		t.Errorf("--log.level debug logged no debug line:\n%s", log)
+	}
+	if strings.Contains(log, demoPassword) || strings.Contains(body, demoPassword) {
 		t.Errorf("the password is in the log or the probe")
 	}
 }
@@ -382,6 +380,7 @@ func TestExporterBadStart(t *testing.T) {
 	good := writeExporterConfig(t, filepath.Join(dir, "good.yml"), exporterModules("hyperv", "msps"))
 	bad := writeExporterConfig(t, filepath.Join(dir, "bad.yml"), "modules:\n  hyperv:\n    password: "+demoPassword+"\n")
 	unset := writeExporterConfig(t, filepath.Join(dir, "unset.yml"), exporterModules("hyperv"))
+	noFile := writeExporterConfig(t, filepath.Join(dir, "nofile.yml"), "modules:\n  hyperv:\n    username: demo\n    password_file: "+filepath.Join(dir, "none.txt")+"\n")
 	tests := []struct {
 		name      string
 		env       map[string]string
@@ -389,16 +388,18 @@ func TestExporterBadStart(t *testing.T) {
 		code      int
 		stdout    string
 		stderrHas string
+		flag      bool // a flag's problem, which the help hint follows
 	}{
-		{"check good", testExporterEnv(), []string{"--config.check", "--config.file", good}, exitOK, good + ": OK, modules: hyperv, msps\n", ""},
-		{"check bad key", testExporterEnv(), []string{"--config.check", "--config.file", bad}, exitUsage, "", "password"},
-		{"check unset variable", nil, []string{"--config.check", "--config.file", unset}, exitUsage, "", envTestPassword},
-		{"check missing file", nil, []string{"--config.check", "--config.file", filepath.Join(dir, "none.yml")}, exitUsage, "", "none.yml"},
-		{"start bad key", testExporterEnv(), []string{"--config.file", bad, "--web.listen-address", "127.0.0.1:0"}, exitUsage, "", "password"},
-		{"bad web config", testExporterEnv(), []string{"--config.check", "--config.file", good, "--web.config.file", filepath.Join(dir, "none.yml")}, exitUsage, "", "--web.config.file"},
-		{"zero max targets", testExporterEnv(), []string{"--config.file", good, "--exporter.max-targets", "0"}, exitUsage, "", "--exporter.max-targets"},
-		{"telemetry path taken", testExporterEnv(), []string{"--config.file", good, "--web.telemetry-path", "/probe"}, exitUsage, "", "--web.telemetry-path"},
-		{"bad log level", testExporterEnv(), []string{"--config.file", good, "--log.level", "chatty"}, exitUsage, "", "chatty"},
+		{"check good", testExporterEnv(), []string{"--config.check", "--config.file", good}, exitOK, good + ": OK, modules: hyperv, msps\n", "", false},
+		{"check bad key", testExporterEnv(), []string{"--config.check", "--config.file", bad}, exitUsage, "", "password", false},
+		{"check unset variable", nil, []string{"--config.check", "--config.file", unset}, exitUsage, "", envTestPassword, false},
+		{"check missing file", nil, []string{"--config.check", "--config.file", filepath.Join(dir, "none.yml")}, exitUsage, "", "none.yml: no such file or directory; give the exporter's modules file with --config.file", false},
+		{"check missing password file", nil, []string{"--config.check", "--config.file", noFile}, exitUsage, "", "module hyperv: ", false},
+		{"start bad key", testExporterEnv(), []string{"--config.file", bad, "--web.listen-address", "127.0.0.1:0"}, exitUsage, "", "password", false},
+		{"bad web config", testExporterEnv(), []string{"--config.check", "--config.file", good, "--web.config.file", filepath.Join(dir, "none.yml")}, exitUsage, "", "--web.config.file", false},
+		{"zero max targets", testExporterEnv(), []string{"--config.file", good, "--exporter.max-targets", "0"}, exitUsage, "", "--exporter.max-targets", true},
+		{"telemetry path taken", testExporterEnv(), []string{"--config.file", good, "--web.telemetry-path", "/probe"}, exitUsage, "", "--web.telemetry-path", true},
+		{"bad log level", testExporterEnv(), []string{"--config.file", good, "--log.level", "chatty"}, exitUsage, "", "chatty", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -409,19 +410,108 @@ func TestExporterBadStart(t *testing.T) {
 			if res.stdout != tt.stdout {
 				t.Errorf("stdout %q, want %q", res.stdout, tt.stdout)
 			}
-			line := strings.TrimSuffix(res.stderr, "\n")
 			if tt.stderrHas == "" {
-				if line != "" {
+				if res.stderr != "" {
 					t.Errorf("stderr %q, want none", res.stderr)
 				}
 				return
 			}
-			if strings.Contains(line, "\n") || !strings.HasPrefix(line, "cimjob: ") || !strings.Contains(line, tt.stderrHas) {
-				t.Errorf("want one line saying %q, got %q", tt.stderrHas, res.stderr)
+			line := checkOneLine(t, res.stderr)
+			if !strings.Contains(line, tt.stderrHas) {
+				t.Errorf("%q does not say %q", line, tt.stderrHas)
+			}
+			if strings.Contains(line, "--config.file") != strings.Contains(tt.stderrHas, "--config.file") {
+				t.Errorf("%q: the hint at --config.file is for a missing config file only", line)
 			}
 			if strings.Contains(line, demoPassword) {
 				t.Errorf("stderr echoes the password: %q", line)
 			}
+			// A file's problem is not the command line's: no help hint.
+			if got := strings.Contains(line, "cimjob --help"); got != tt.flag {
+				t.Errorf("hint at --help: %v, want %v: %q", got, tt.flag, line)
+			}
 		})
+	}
+}
+
+// gatedProxy forwards TCP connections to addr, each once release is
+// closed; arrived is closed when the first connection comes.
+func gatedProxy(t *testing.T, addr string) (proxy string, arrived <-chan struct{}, release func()) {
+	t.Helper()
+	came, gate := make(chan struct{}), make(chan struct{})
+	var first, open sync.Once
+	release = func() { open.Do(func() { close(gate) }) }
+	proxy = loopbackTCP(t, func(c net.Conn) {
+		defer c.Close()
+		first.Do(func() { close(came) })
+		<-gate
+		d, err := net.Dial("tcp", addr)
+		if err != nil {
+			return
+		}
+		defer d.Close()
+		go func() {
+			io.Copy(d, c)
+			d.(*net.TCPConn).CloseWrite()
+		}()
+		io.Copy(c, d)
+	})
+	t.Cleanup(release)
+	return proxy, came, release
+}
+
+// TestExporterStopsGracefully: a probe in flight when the exporter is told
+// to stop (its context ends, as on SIGTERM) still gets its answer, and the
+// exporter then exits 0.
+func TestExporterStopsGracefully(t *testing.T) {
+	_, host := startSim(t, "default.json")
+	proxy, arrived, release := gatedProxy(t, host)
+	cfg := writeExporterConfig(t, "", exporterModules("hyperv"))
+	r := startExporter(t, testExporterEnv(), "--config.file", cfg)
+	type answer struct {
+		code int
+		body string
+		err  error
+	}
+	answered := make(chan answer, 1)
+	go func() {
+		resp, err := http.Get(r.url + "/probe?" + url.Values{"target": {proxy}}.Encode())
+		if err != nil {
+			answered <- answer{err: err}
+			return
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		answered <- answer{resp.StatusCode, string(b), err}
+	}()
+	<-arrived
+	r.cancel()
+	r.stderr.waitFor(t, "shutting down", 1, r.exited)
+	release()
+	a := <-answered
+	if a.err != nil || a.code != http.StatusOK {
+		t.Fatalf("the probe in flight got %d %v:\n%s", a.code, a.err, a.body)
+	}
+	if got := gauge(t, families(t, a.body), "cimjob_probe_success"); got != 1 {
+		t.Errorf("cimjob_probe_success %v, want 1:\n%s", got, a.body)
+	}
+	if code := r.stop(); code != exitOK {
+		t.Errorf("exit %d, want 0:\n%s", code, r.stderr)
+	}
+}
+
+// TestExporterTelemetryPath: --web.telemetry-path moves /metrics, and the
+// landing page links where it went.
+func TestExporterTelemetryPath(t *testing.T) {
+	cfg := writeExporterConfig(t, "", exporterModules("hyperv"))
+	r := startExporter(t, testExporterEnv(), "--config.file", cfg, "--web.telemetry-path", "/internal/stats")
+	if body := r.get(t, "/internal/stats"); !strings.Contains(body, "cimjob_exporter_build_info{") {
+		t.Errorf("the telemetry path lacks the build info:\n%s", body)
+	}
+	if page := r.get(t, "/"); !strings.Contains(page, `href="/internal/stats"`) {
+		t.Errorf("the landing page does not link the telemetry path:\n%s", page)
+	}
+	if code, _ := r.do(t, http.MethodGet, "/metrics"); code != http.StatusNotFound {
+		t.Errorf("/metrics answered %d beside --web.telemetry-path, want 404", code)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -176,7 +177,7 @@ func TestHostsFile(t *testing.T) {
 }
 
 // testApp is an app on buffers, off a terminal, with env.
-func testApp(stdout, stderr *bytes.Buffer, env map[string]string) *app {
+func testApp(stdout, stderr io.Writer, env map[string]string) *app {
 	return &app{
 		stdin:  strings.NewReader(""),
 		stdout: stdout,

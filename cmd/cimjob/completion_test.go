@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/prometheus/common/promslog"
+
 	"github.com/cimjob/cimjob/cim/job"
 	"github.com/cimjob/cimjob/simulator"
 )
@@ -24,7 +26,9 @@ func TestFlagValueCompletion(t *testing.T) {
 		{[]string{"error", "--output", ""}, []string{"text", "json"}},
 		{[]string{"demo", "-o", ""}, []string{"text", "json"}},
 		{[]string{"demo", "--scenario", ""}, []string{"default.json", "hardened.json", "legacy.json"}},
-		{[]string{""}, []string{"error", "demo", "version", "completion"}},
+		{[]string{"exporter", "--log.level", ""}, []string{"debug", "info", "warn", "error"}},
+		{[]string{"exporter", "--log.format", ""}, []string{"logfmt", "json"}},
+		{[]string{""}, []string{"error", "demo", "exporter", "version", "completion"}},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -73,6 +77,16 @@ func TestCompletedValuesAreAccepted(t *testing.T) {
 			t.Errorf("-o %s refused: %s", o, r.stderr)
 		}
 	}
+	for _, l := range v["log.level"]() {
+		if err := promslog.NewLevel().Set(l); err != nil {
+			t.Errorf("--log.level %s: %v", l, err)
+		}
+	}
+	for _, f := range v["log.format"]() {
+		if err := promslog.NewFormat().Set(f); err != nil {
+			t.Errorf("--log.format %s: %v", f, err)
+		}
+	}
 	for _, s := range v["scenario"]() {
 		if _, err := simulator.New(simulator.Options{Scenario: s}); err != nil {
 			t.Errorf("--scenario %s: %v", s, err)
@@ -97,9 +111,10 @@ func TestManPages(t *testing.T) {
 		t.Fatalf("man: exit %d: %s", r.code, r.stderr)
 	}
 	for page, want := range map[string]string{
-		"cimjob.1":       `.TH "cimjob" "1" "Jan 2026"`,
-		"cimjob-error.1": `\fB--job\fP`,
-		"cimjob-demo.1":  `\fB--scenario\fP`,
+		"cimjob.1":          `.TH "cimjob" "1" "Jan 2026"`,
+		"cimjob-error.1":    `\fB--job\fP`,
+		"cimjob-demo.1":     `\fB--scenario\fP`,
+		"cimjob-exporter.1": `\fB--config.file\fP`,
 	} {
 		b, err := os.ReadFile(filepath.Join(dir, page))
 		if err != nil {

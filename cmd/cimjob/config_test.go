@@ -277,6 +277,7 @@ func TestConfigRefusals(t *testing.T) {
 		{"password a list", "defaults:\n  password: [" + secretPassword + "]\n", 0o600, nil, ":2: password must be a non-empty string"},
 		{"host in file", "defaults:\n  host: hv01\n", 0o600, nil, ":2: host cannot be set in the config file"},
 		{"job in file", "defaults:\n  job: X\n", 0o600, nil, ":2: job cannot be set"},
+		{"exporter flag in file", "defaults:\n  web.listen-address: :9985\n", 0o600, nil, ":2: web.listen-address cannot be set in the config file: it is a flag of cimjob exporter"},
 		{"hosts in defaults", "defaults:\n  hosts: [a]\n", 0o600, nil, ":2: unknown key \"hosts\" in defaults"},
 		{"hosts not a list", "groups:\n  g:\n    hosts: hv01\n", 0o600, nil, ":3: hosts of group g must be a list"},
 		{"bad host", "groups:\n  g:\n    hosts: [hv01, 'bad host!']\n", 0o600, []string{"--group", "g"}, ":3: group g: --host \"bad host!\""},

@@ -6,11 +6,13 @@ import (
 	"crypto/x509"
 	"errors"
 	"io"
+	"io/fs"
 	"strings"
 	"syscall"
 
 	"github.com/cimjob/cimjob/cim"
 	"github.com/cimjob/cimjob/cim/job"
+	"github.com/cimjob/cimjob/exporter"
 	"github.com/cimjob/cimjob/internal/krb"
 	"github.com/cimjob/cimjob/wsman"
 )
@@ -30,8 +32,12 @@ func hint(err error) string {
 		nf        *job.NotFoundError
 		ae        *wsman.AuthError
 		sr        *job.StillRunningError
+		xce       *exporter.ConfigError
 	)
 	switch {
+	case errors.As(err, &xce) && xce.Module == "" && errors.Is(err, fs.ErrNotExist):
+		// The file itself, not one a module names.
+		return "give the exporter's modules file with --config.file"
 	case errors.As(err, &sr) && errors.Is(err, context.DeadlineExceeded):
 		return "raise --timeout"
 	case errors.Is(err, wsman.ErrNoKerberosTicket):

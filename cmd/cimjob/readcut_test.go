@@ -10,38 +10,47 @@ import (
 	"testing"
 )
 
-// rawHost is a loopback service that reads each request and answers with
-// reply, byte for byte; then it hangs up, or, with stall, keeps the
-// connection open and silent until the test ends.
-func rawHost(t *testing.T, reply string, stall bool) string {
+// loopbackTCP accepts connections on a loopback port until the test
+// ends, handing each to serve in a goroutine of its own.
+func loopbackTCP(t *testing.T, serve func(net.Conn)) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan struct{})
-	t.Cleanup(func() { close(done); ln.Close() })
+	t.Cleanup(func() { ln.Close() })
 	go func() {
 		for {
 			c, err := ln.Accept()
 			if err != nil {
 				return
 			}
-			go func() {
-				defer c.Close()
-				req, err := http.ReadRequest(bufio.NewReader(c))
-				if err != nil {
-					return
-				}
-				io.Copy(io.Discard, req.Body)
-				io.WriteString(c, reply)
-				if stall {
-					<-done
-				}
-			}()
+			go serve(c)
 		}
 	}()
 	return ln.Addr().String()
+}
+
+// rawHost is a loopback service that reads each request and answers with
+// reply, byte for byte; then it hangs up, or, with stall, keeps the
+// connection open and silent until the test ends.
+func rawHost(t *testing.T, reply string, stall bool) string {
+	t.Helper()
+	done := make(chan struct{})
+	addr := loopbackTCP(t, func(c net.Conn) {
+		defer c.Close()
+		req, err := http.ReadRequest(bufio.NewReader(c))
+		if err != nil {
+			return
+		}
+		io.Copy(io.Discard, req.Body)
+		io.WriteString(c, reply)
+		if stall {
+			<-done
+		}
+	})
+	t.Cleanup(func() { close(done) })
+	return addr
 }
 
 // TestReplyHeadCut: a reply whose status line or headers are cut off is
