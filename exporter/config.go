@@ -99,6 +99,9 @@ type Module struct {
 	// ErrorCode: Killed, Terminated, by name or number.
 	FailedStates []string `yaml:"failed_states"`
 	// MaxResponseBytes bounds each reply; 0 means cim.DefaultLimits.MaxBytes.
+	// A probe's replies have a total too, a fixed multiple of it, and its
+	// listing a bound on the jobs; a host past either fails the probe
+	// (protocol).
 	MaxResponseBytes ByteSize `yaml:"max_response_bytes"`
 	// BatchSize is the items asked for per Enumerate/Pull reply; 0 means
 	// job.DefaultBatchSize.
@@ -107,8 +110,13 @@ type Module struct {
 	// DefaultMaxFailedJobs.
 	MaxFailedJobs int `yaml:"max_failed_jobs"`
 	// Targets, if not empty, is the allow-list of targets: RE2 regular
-	// expressions matched against the whole target parameter. A target
-	// off the list is refused (HTTP 403) without a connection.
+	// expressions matched against the whole target parameter as given
+	// (case-sensitive; a port or scheme in the target is matched too). A
+	// target off the list is refused (HTTP 403) without a connection, as
+	// is a URL target whose path is not the module's. Without a list,
+	// whoever can reach /probe chooses where the module's credentials go.
+	// Escape the dots and prefer a class to '.*': 'hv[0-9]+\.corp\.example', or
+	// '[a-z0-9-]+\.corp\.example' rather than '.*\.corp\.example'.
 	Targets []string `yaml:"targets"`
 
 	// Resolved at load; never printed.
@@ -379,7 +387,13 @@ func (m *Module) resolve(dir string, env func(string) (string, bool)) error {
 		r.maxFailed = m.MaxFailedJobs
 	}
 	for i, t := range m.Targets {
-		re, err := regexp.Compile(`^(?:` + t + `)$`)
+		// Compiled alone first: "a)|(b" compiles only inside the
+		// anchoring group, where it would match anything.
+		_, err := regexp.Compile(t)
+		var re *regexp.Regexp
+		if err == nil {
+			re, err = regexp.Compile(`^(?:` + t + `)$`)
+		}
 		if err != nil {
 			return fmt.Errorf("targets[%d]: %w", i, err)
 		}
@@ -428,6 +442,13 @@ func failurePolicy(states []string) (job.FailurePolicy, error) {
 // readBounded reads at most max bytes of the file at path; a larger file
 // is refused.
 func readBounded(path string, max int64) ([]byte, error) {
+	// Checked before the open too: opening a FIFO blocks until a writer
+	// comes, which would hang a start or a reload.
+	if st, err := os.Stat(path); err != nil {
+		return nil, err
+	} else if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", path)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err

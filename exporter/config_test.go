@@ -51,6 +51,8 @@ func TestParseConfig(t *testing.T) {
 		{"failed states", "modules:\n  hv:\n    failed_states: [Killed, \"8\"]\n    username: u\n    password_env: PW\n", nil, ""},
 		{"bad failed state", "modules:\n  hv:\n    failed_states: [Completed]\n    username: u\n    password_env: PW\n", []string{"failed_states", "Completed"}, "hv"},
 		{"bad target pattern", "modules:\n  hv:\n    targets: ['hv(']\n    username: u\n    password_env: PW\n", []string{"targets[0]"}, "hv"},
+		// Wrapped in ^(?:...)$ it would compile, and admit anything.
+		{"pattern escaping its anchors", "modules:\n  hv:\n    targets: ['hv01\\.corp\\.example)|(.*']\n    username: u\n    password_env: PW\n", []string{"targets[0]"}, "hv"},
 		{"negative max_failed_jobs", "modules:\n  hv:\n    max_failed_jobs: -1\n    username: u\n    password_env: PW\n", []string{"max_failed_jobs"}, "hv"},
 		{"bad module name", "modules:\n  \"a b\":\n    username: u\n    password_env: PW\n", []string{"module name"}, ""},
 		{"empty module", "modules:\n  hv:\n", []string{"module is empty"}, "hv"},
@@ -201,4 +203,35 @@ func FuzzParseConfig(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A reload after a keytab or krb5.conf was replaced under the same name
+// is a changed module: its kept clients, logged in with the old keys,
+// are dropped, as after a changed password.
+func TestFingerprintSeesKerberosFiles(t *testing.T) {
+	dir := t.TempDir()
+	y := []byte("modules:\n  hv:\n    auth: kerberos\n    username: svc\n    keytab: svc.keytab\n    krb5_conf: krb5.conf\n")
+	fp := func(keytab, conf string) [32]byte {
+		t.Helper()
+		for name, content := range map[string]string{"svc.keytab": keytab, "krb5.conf": conf} {
+			if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		cfg, err := ParseConfig(y, dir, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cfg.Modules["hv"].r.fingerprint
+	}
+	same := fp("keys-1", "conf-1")
+	if fp("keys-1", "conf-1") != same {
+		t.Fatal("the same files give another fingerprint")
+	}
+	if fp("keys-2", "conf-1") == same {
+		t.Error("a replaced keytab keeps the fingerprint")
+	}
+	if fp("keys-1", "conf-2") == same {
+		t.Error("a replaced krb5.conf keeps the fingerprint")
+	}
 }

@@ -26,7 +26,8 @@ const (
 // file is the wrong file.
 const maxSecretBytes = 4 << 10
 
-// maxPEMBytes bounds a certificate, key or CA file.
+// maxPEMBytes bounds a certificate, key or CA file, and the keytab and
+// krb5.conf read for a module's fingerprint.
 const maxPEMBytes = 1 << 20
 
 // credentials resolves the module's user, password, certificate and TLS
@@ -93,6 +94,18 @@ func (m *Module) credentials(r *resolved, dir string, env func(string) (string, 
 		}
 		r.auth = wsman.KerberosAuth{Username: user, Password: password, Realm: m.Realm,
 			KeytabPath: m.path(dir, m.Keytab), CCachePath: m.CCache, ConfigPath: m.path(dir, m.Krb5Conf), SPN: m.SPN}
+		// A client logs in once, so a keytab or krb5.conf replaced under
+		// the same name must change the fingerprint for a reload to drop
+		// the clients of the old one. Files that cannot be read now are
+		// left to the login to report, as before.
+		for _, p := range []string{m.Keytab, m.Krb5Conf} {
+			if p == "" {
+				continue
+			}
+			if b, err := readBounded(m.path(dir, p), maxPEMBytes); err == nil {
+				secrets = append(secrets, b)
+			}
+		}
 	case authCertificate:
 		if !r.https {
 			return nil, errors.New("auth certificate works only over https: set scheme: https")

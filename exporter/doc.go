@@ -22,6 +22,10 @@
 //	    failed_states: [Killed]
 //	    targets: ['hv[0-9]+\.corp\.example']
 //
+// Without targets (the allow-list), anyone who can reach /probe can make
+// the exporter authenticate, with the module's credentials, to a host of
+// their choosing: list the targets, or restrict who reaches the port.
+//
 // Between scrapes the Exporter keeps, per (module, target), a WS-Man
 // client (its connections stay authenticated) and the errors of the
 // target's failed jobs, fetched once per InstanceID and forgotten when the

@@ -26,7 +26,8 @@ type Options struct {
 	// Logger receives one debug line per probe (module, target, result,
 	// reason, duration) and the exporter's warnings; nil discards.
 	Logger *slog.Logger
-	// MaxTargets bounds the kept targets; 0 means DefaultMaxTargets.
+	// MaxTargets bounds the kept targets, but for those being probed;
+	// 0 means DefaultMaxTargets.
 	MaxTargets int
 	// TargetIdle is how long an unprobed target is kept; 0 means
 	// DefaultTargetIdle.
@@ -47,6 +48,10 @@ type Exporter struct {
 	metrics *ownMetrics
 
 	pool *pool
+	// maxProbeBytes and maxListedJobs bound a probe: defaultMaxProbeBytes
+	// and defaultMaxListedJobs; tests lower them.
+	maxProbeBytes int64
+	maxListedJobs int
 	// wrap, if set (tests), wraps the transport of each new client.
 	wrap func(wsman.Transport) wsman.Transport
 

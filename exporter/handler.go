@@ -64,6 +64,10 @@ func (e *Exporter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		refuse(w, http.StatusBadRequest, err.Error())
 		return
 	}
+	if !m.pathAllowed(url) {
+		refuse(w, http.StatusForbidden, fmt.Sprintf("target %q: module %s has an allow-list (targets), so a URL target's path must be the module's, %s: give the host, or set path in the module", target, name, m.urlPath()))
+		return
+	}
 	if !m.allowed(target) {
 		refuse(w, http.StatusForbidden, fmt.Sprintf("target %q is not on the allow-list (targets) of module %s: add a pattern for it there, or probe it with another module", target, name))
 		return

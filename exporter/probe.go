@@ -2,7 +2,10 @@ package exporter
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
+	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -96,23 +99,30 @@ func (e *Exporter) probeTarget(ctx context.Context, name string, m *Module, h *f
 	defer t.unlock()
 	if t.client == nil {
 		cfg := e.clientConfig(m, h.URL)
-		if e.wrap != nil {
-			tr, err := wsman.NewTransport(cfg)
-			if err != nil {
-				return err
-			}
-			cfg.Transport = e.wrap(tr)
+		tr, err := wsman.NewTransport(cfg)
+		if err != nil {
+			return err
 		}
+		var bt wsman.Transport = budgetTransport{tr}
+		if e.wrap != nil {
+			bt = e.wrap(bt)
+		}
+		cfg.Transport = bt
 		c, err := wsman.NewClient(cfg)
 		if err != nil {
+			_ = bt.Close()
 			return err
 		}
 		t.client = c
 	}
 	r := m.r
+	ctx = withBudget(ctx, e.probeBytes(m))
 	listed, err := job.List(ctx, t.client, r.profile, job.ListOptions{Which: job.All, Policy: r.policy, BatchSize: m.BatchSize})
 	if err != nil {
 		return err
+	}
+	if max := e.listedJobs(); len(listed) > max {
+		return fmt.Errorf("the host listed %d jobs, more than the %d a probe takes: %w", len(listed), max, cim.ErrTooLarge)
 	}
 	h.Jobs = listed
 
@@ -151,9 +161,8 @@ func (e *Exporter) probeTarget(ctx context.Context, name string, m *Module, h *f
 				fj.Err = err
 			default:
 				fj.Result = fleet.CompactResult(got)
-				if len(t.errs) < e.pool.maxErrs {
+				if len(t.errs) < e.pool.maxErrs && e.pool.reserveEntry() {
 					t.errs[k] = fj.Result
-					e.pool.entries.Add(1)
 				}
 			}
 		}
@@ -163,9 +172,15 @@ func (e *Exporter) probeTarget(ctx context.Context, name string, m *Module, h *f
 }
 
 // errKey names a job in a target's cache: its class (a subclass lists
-// under its own) and InstanceID.
+// under its own) and InstanceID, hashed, since a hostile host makes both
+// as long as its replies allow and the cache keeps its keys between
+// scrapes.
 func errKey(ref job.Ref) string {
-	return ref.Profile.Namespace + ":" + ref.Profile.Class + "\x00" + ref.InstanceID
+	h := sha256.New()
+	for _, s := range []string{ref.Profile.Namespace, ref.Profile.Class, ref.InstanceID} {
+		fmt.Fprintf(h, "%d:%s", len(s), s)
+	}
+	return string(h.Sum(nil))
 }
 
 // clientConfig is the client of module m for the service at url.
@@ -189,3 +204,61 @@ func (e *Exporter) clientConfig(m *Module, url string) wsman.Config {
 // connIdle is how long a target's connection may sit idle between
 // scrapes and still be used.
 const connIdle = 100 * time.Second
+
+// Bounds of one probe, whatever the host sends. A host may list its jobs
+// in wsman.DefaultMaxPulls replies of max_response_bytes each: without
+// them one probe of a hostile host held a gigabyte before its deadline,
+// and its answer had a series per listed job.
+const (
+	// probeReplies is the reply bytes one probe reads at most, in replies
+	// of max_response_bytes: 64 MiB by default, some 20000 Hyper-V jobs of
+	// about 3 KB (a hostile host's small items make the heap peak about
+	// 300 MB).
+	probeReplies = 8
+	// defaultMaxListedJobs bounds the jobs of one listing; a host that
+	// lists more fails the probe (protocol).
+	defaultMaxListedJobs = 20000
+)
+
+// probeBytes is the reply budget of a probe under module m.
+func (e *Exporter) probeBytes(m *Module) int64 {
+	if e.maxProbeBytes > 0 {
+		return e.maxProbeBytes
+	}
+	return probeReplies * m.r.maxBytes
+}
+
+func (e *Exporter) listedJobs() int {
+	if e.maxListedJobs > 0 {
+		return e.maxListedJobs
+	}
+	return defaultMaxListedJobs
+}
+
+// budgetKey is the context key of a probe's *budget.
+type budgetKey struct{}
+
+// budget is what is left of a probe's reply bytes.
+type budget struct{ left atomic.Int64 }
+
+func withBudget(ctx context.Context, n int64) context.Context {
+	b := new(budget)
+	b.left.Store(n)
+	return context.WithValue(ctx, budgetKey{}, b)
+}
+
+// budgetTransport charges each reply to the budget of the probe under
+// way (its context's) and fails the request that exhausts it.
+type budgetTransport struct{ wsman.Transport }
+
+func (t budgetTransport) RoundTrip(ctx context.Context, env []byte) (*wsman.Reply, error) {
+	r, err := t.Transport.RoundTrip(ctx, env)
+	b, _ := ctx.Value(budgetKey{}).(*budget)
+	if b == nil || r == nil {
+		return r, err
+	}
+	if b.left.Add(-int64(len(r.Body))) < 0 {
+		return nil, fmt.Errorf("the host's replies to one probe passed its budget of %d replies of max_response_bytes: %w", probeReplies, cim.ErrTooLarge)
+	}
+	return r, err
+}

@@ -2,14 +2,15 @@ package exporter
 
 import (
 	"bytes"
+	"strings"
 	"sync"
+	"testing"
 	"time"
 
-	"github.com/cimjob/cimjob/wsman"
-	"testing"
-
+	"github.com/cimjob/cimjob/cim/job"
 	"github.com/cimjob/cimjob/fleet"
 	"github.com/cimjob/cimjob/simulator"
+	"github.com/cimjob/cimjob/wsman"
 )
 
 const nsHyperV = "root/virtualization/v2"
@@ -222,5 +223,68 @@ func TestCacheBoundPerTarget(t *testing.T) {
 		if n, want := errorCalls(h.Server.Stats()), len(failed)+(i-1)*(len(failed)-2); n != want {
 			t.Errorf("after %d scrapes: %d error-method calls, want %d", i, n, want)
 		}
+	}
+}
+
+// A cached error's key does not grow with the job's InstanceID or class
+// name, which a hostile host makes as long as its replies allow: the
+// cache keeps up to maxCachedErrors keys per target between scrapes.
+func TestErrKeyBounded(t *testing.T) {
+	long := strings.Repeat("x", 1<<20)
+	p, err := job.LookupProfile("hyperv", "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := job.Ref{Profile: p, InstanceID: long}
+	b := job.Ref{Profile: p, InstanceID: long + "y"}
+	c := a
+	c.Profile.Class = long
+	for _, r := range []job.Ref{a, b, c} {
+		if n := len(errKey(r)); n > 64 {
+			t.Errorf("key of %d bytes", n)
+		}
+	}
+	if errKey(a) == errKey(b) || errKey(a) == errKey(c) {
+		t.Error("two jobs share a key")
+	}
+	// The same InstanceID under two classes is two jobs.
+	d := a
+	d.Profile.Class = "Msvm_MigrationJob"
+	if errKey(a) == errKey(d) {
+		t.Error("the same InstanceID under two classes shares a key")
+	}
+}
+
+// The cached errors of all targets together stay within maxTotal; the
+// errors beyond it are asked for again on each scrape.
+func TestCacheBoundInTotal(t *testing.T) {
+	f := startFleet(t, simulator.FleetOptions{Hosts: 2, Jobs: 30, Seed: 5, Profiles: []string{"hyperv"}})
+	e := New(simConfig(t, ""), Options{})
+	defer e.Close()
+	e.pool.maxTotal = 3
+	total := 0
+	for _, h := range f.Hosts() {
+		total += len(failedIDs(h, nsHyperV))
+	}
+	if total <= 3 {
+		t.Fatalf("only %d failed jobs", total)
+	}
+	for i := 1; i <= 2; i++ {
+		for _, h := range f.Hosts() {
+			r := scrape(t, e, "module=hyperv&target="+hostPort(t, h), "")
+			if r.count(fleet.MetricFailedJobInfo) != len(failedIDs(h, nsHyperV)) {
+				t.Fatalf("scrape %d: %d failed-job series:\n%s", i, r.count(fleet.MetricFailedJobInfo), r.body)
+			}
+		}
+		if n := e.pool.entries.Load(); n != 3 {
+			t.Errorf("round %d: %d cached entries, want the bound, 3", i, n)
+		}
+	}
+	calls := 0
+	for _, h := range f.Hosts() {
+		calls += errorCalls(h.Server.Stats())
+	}
+	if want := total + (total - 3); calls != want {
+		t.Errorf("%d error-method calls over two rounds, want %d", calls, want)
 	}
 }

@@ -2,6 +2,8 @@ package exporter
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -51,6 +53,25 @@ func TestSecretsNeverShow(t *testing.T) {
 	for _, secret := range []string{simPassword, wrong} {
 		if strings.Contains(seen.String(), secret) {
 			t.Errorf("%q shows:\n%s", secret, seen.String())
+		}
+	}
+}
+
+// Printing a Config or Module, as a log line or an error might, shows no
+// secret: the resolved credentials sit behind an unexported pointer.
+func TestConfigPrintsNoSecret(t *testing.T) {
+	const secret = "printed-Secret-91b2"
+	cfg, err := ParseConfig([]byte("modules:\n  hv:\n    username: u\n    password_env: PW\n"), "", env(map[string]string{"PW": secret}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := cfg.Modules["hv"]
+	js, _ := json.Marshal(cfg)
+	var logs bytes.Buffer
+	slog.New(slog.NewTextHandler(&logs, nil)).Info("config", "cfg", cfg, "module", m, "value", *m)
+	for _, s := range []string{fmt.Sprintf("%v %+v %#v", cfg, cfg, cfg), fmt.Sprintf("%v %+v %#v", m, m, m), fmt.Sprintf("%v %+v %#v", *m, *m, *m), string(js), logs.String()} {
+		if strings.Contains(s, secret) {
+			t.Errorf("shows the password: %s", s)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package exporter
 import (
 	"errors"
 	"fmt"
+	"net/url"
 
 	"github.com/cimjob/cimjob/wsman"
 )
@@ -41,4 +42,26 @@ func (m *Module) allowed(target string) bool {
 		}
 	}
 	return false
+}
+
+// pathAllowed reports whether the service URL u of a target may be
+// probed under the module's allow-list: the patterns see the target as
+// given, and a URL's path is the one part of it that names no host, so
+// with an allow-list it must be the module's. Else a pattern such as
+// '.*\.corp\.example' would admit http://elsewhere/x.corp.example and send
+// the module's credentials elsewhere.
+func (m *Module) pathAllowed(u string) bool {
+	if len(m.r.targets) == 0 {
+		return true
+	}
+	pu, err := url.Parse(u)
+	return err == nil && pu.Path == m.urlPath()
+}
+
+// urlPath is the module's URL path.
+func (m *Module) urlPath() string {
+	if m.Path == "" {
+		return wsman.DefaultPath
+	}
+	return m.Path
 }

@@ -25,6 +25,13 @@ const (
 // kept.
 const maxCachedErrors = 10000
 
+// maxCachedErrorsTotal bounds the cached errors of all kept targets
+// together: maxCachedErrors times DefaultMaxTargets entries (of about
+// 700 bytes each) would be gigabytes, and whoever can reach /probe can
+// point the exporter at hosts that list many failed jobs. Beyond it,
+// errors are asked for again on each scrape, as beyond maxCachedErrors.
+const maxCachedErrorsTotal = 100000
+
 // targetKey names a kept target: the same host under two modules is two
 // targets, with their own credentials.
 type targetKey struct{ module, target string }
@@ -64,15 +71,18 @@ func (t *target) lock(ctx context.Context) error {
 
 func (t *target) unlock() { <-t.sem }
 
-// pool holds the kept targets: at most max, the least recently probed
-// evicted first, none unprobed for longer than idle. An evicted target in
-// use is closed by its last user.
+// pool holds the kept targets: at most max but for those in use, the
+// least recently probed evicted first, none unprobed for longer than
+// idle. A target in use and evicted otherwise (reload, Close) is closed by
+// its last user.
 type pool struct {
 	max     int
 	maxErrs int // per target: maxCachedErrors
-	idle    time.Duration
-	now     func() time.Time
-	metrics *ownMetrics
+	// maxTotal bounds entries: maxCachedErrorsTotal.
+	maxTotal int64
+	idle     time.Duration
+	now      func() time.Time
+	metrics  *ownMetrics
 
 	mu      sync.Mutex
 	targets map[targetKey]*target
@@ -82,7 +92,7 @@ type pool struct {
 }
 
 func newPool(max int, idle time.Duration, m *ownMetrics) *pool {
-	return &pool{max: max, maxErrs: maxCachedErrors, idle: idle, now: time.Now, metrics: m,
+	return &pool{max: max, maxErrs: maxCachedErrors, maxTotal: maxCachedErrorsTotal, idle: idle, now: time.Now, metrics: m,
 		targets: make(map[targetKey]*target), lru: list.New()}
 }
 
@@ -107,8 +117,15 @@ func (p *pool) acquire(key targetKey, fp [32]byte) *target {
 	t.users++
 	t.last = p.now()
 	closing = p.sweepLocked(closing)
-	for p.lru.Len() > p.max {
-		closing = p.evictLocked(p.lru.Back().Value.(*target), evictCapacity, closing)
+	// Targets in use stay, the pool over its bound until they are
+	// released: an evicted one would be made anew beside the probe still
+	// using it, and two probes of one host would double its error calls.
+	for el := p.lru.Back(); p.lru.Len() > p.max && el != nil; {
+		old := el.Value.(*target)
+		el = el.Prev()
+		if old.users == 0 {
+			closing = p.evictLocked(old, evictCapacity, closing)
+		}
 	}
 	p.mu.Unlock()
 	p.closeEach(closing)
@@ -202,6 +219,20 @@ func (p *pool) close(t *target) {
 	}
 	p.entries.Add(-int64(len(t.errs)))
 	t.errs = nil
+}
+
+// reserveEntry counts one more cached error, unless the cache of all
+// targets is full.
+func (p *pool) reserveEntry() bool {
+	for {
+		n := p.entries.Load()
+		if n >= p.maxTotal {
+			return false
+		}
+		if p.entries.CompareAndSwap(n, n+1) {
+			return true
+		}
+	}
 }
 
 func (p *pool) closeEach(ts []*target) {

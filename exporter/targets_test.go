@@ -1,6 +1,8 @@
 package exporter
 
 import (
+	"context"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -114,5 +116,87 @@ func TestSetConfig(t *testing.T) {
 	e.SetConfig(cfg)
 	if e.pool.len() != 0 {
 		t.Errorf("a changed password kept the target")
+	}
+}
+
+// gateTransport holds its first request until open is closed, telling
+// held when it waits.
+type gateTransport struct {
+	wsman.Transport
+	once       sync.Once
+	held, open chan struct{}
+}
+
+func (g *gateTransport) RoundTrip(ctx context.Context, env []byte) (*wsman.Reply, error) {
+	first := false
+	g.once.Do(func() { first = true })
+	if first {
+		close(g.held)
+		<-g.open
+	}
+	return g.Transport.RoundTrip(ctx, env)
+}
+
+// A target in use is not evicted for capacity: another scraper's probe of
+// it waits for the first rather than running beside it on a new client,
+// so even a pool too small for the fleet never doubles a GetError (two
+// Prometheus replicas scrape the same targets at about the same time).
+func TestCapacityKeepsTargetsInUse(t *testing.T) {
+	f := startFleet(t, simulator.FleetOptions{Hosts: 2, Jobs: 30, Seed: 5, Profiles: []string{"hyperv"}})
+	a, b := f.Hosts()[0], f.Hosts()[1]
+	failed := failedIDs(a, nsHyperV)
+	if len(failed) == 0 {
+		t.Fatal("no failed job on the first host")
+	}
+	e := New(simConfig(t, ""), Options{MaxTargets: 1})
+	defer e.Close()
+	gate := &gateTransport{held: make(chan struct{}), open: make(chan struct{})}
+	var mu sync.Mutex
+	clients := 0
+	e.wrap = func(inner wsman.Transport) wsman.Transport {
+		mu.Lock()
+		defer mu.Unlock()
+		clients++
+		if clients == 1 {
+			gate.Transport = inner
+			return gate
+		}
+		return inner
+	}
+	qa := "target=" + hostPort(t, a)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); scrape(t, e, qa, "") }()
+	<-gate.held // the first probe of a holds its target
+	if r := scrape(t, e, "target="+hostPort(t, b), ""); r.gauge(MetricProbeSuccess) != 1 {
+		t.Fatalf("probe of b:\n%s", r.body)
+	}
+	second := make(chan struct{})
+	go func() { defer close(second); scrape(t, e, qa, "") }()
+	// Until the second probe of a either waits for the first (two users
+	// of one target) or, on a client of its own, is done.
+	for waiting := false; !waiting; {
+		select {
+		case <-second:
+			waiting = true
+		default:
+			e.pool.mu.Lock()
+			if ta := e.pool.targets[targetKey{module: "hyperv", target: hostPort(t, a)}]; ta != nil && ta.users == 2 {
+				waiting = true
+			}
+			e.pool.mu.Unlock()
+			runtime.Gosched()
+		}
+	}
+	close(gate.open)
+	wg.Wait()
+	<-second
+	if n := errorCalls(a.Server.Stats()); n != len(failed) {
+		t.Errorf("%d error-method calls for %d failed jobs, want one each", n, len(failed))
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if clients != 2 {
+		t.Errorf("%d clients made, want 2 (one per host)", clients)
 	}
 }

@@ -58,6 +58,10 @@ const (
 	// EndpointBrackets: brackets around something other than an IPv6
 	// address.
 	EndpointBrackets
+	// EndpointZone: a %zone on an address other than a link-local IPv6
+	// one. Go ignores a zone it cannot resolve, so "::ffff:10.0.0.5%x"
+	// would reach 10.0.0.5 while reading, to a pattern, as anything.
+	EndpointZone
 )
 
 // EndpointError is Endpoint's refusal. Message names the input as the
@@ -110,6 +114,8 @@ func (e *EndpointError) Message(what string) string {
 		return fmt.Sprintf("%s %q has unbalanced brackets: write [%s], or [%s]:PORT", what, h, inner, inner)
 	case EndpointBrackets:
 		return fmt.Sprintf("%s %q: brackets go only around an IPv6 address: write the name or IPv4 address without them", what, h)
+	case EndpointZone:
+		return fmt.Sprintf("%s %q: a %%zone goes only on a link-local IPv6 address (fe80::/10): drop it", what, h)
 	}
 	return fmt.Sprintf("%s %q is not a usable endpoint", what, h)
 }
@@ -203,10 +209,20 @@ func checkHost(h, host, port string, colon, bracketed bool) error {
 	if !isHostName(host) {
 		return &EndpointError{Problem: EndpointBadName, Host: h}
 	}
+	if addr, _, hasZone := strings.Cut(host, "%"); hasZone && !linkLocal6(addr) {
+		return &EndpointError{Problem: EndpointZone, Host: h}
+	}
 	if addr, _, _ := strings.Cut(host, "%"); bracketed && !strings.Contains(addr, ":") {
 		return &EndpointError{Problem: EndpointBrackets, Host: h}
 	}
 	return nil
+}
+
+// linkLocal6 reports whether addr is a link-local IPv6 address, the only
+// kind whose zone (the interface) means anything to a dialer.
+func linkLocal6(addr string) bool {
+	ip := net.ParseIP(addr)
+	return ip != nil && ip.To4() == nil && (ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() || ip.IsInterfaceLocalMulticast())
 }
 
 // isHostName reports whether s is an IP address (an IPv6 one with an

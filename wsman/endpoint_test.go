@@ -34,6 +34,14 @@ func TestEndpoint(t *testing.T) {
 		{"hv01\u202e", EndpointDefaults{}, "", EndpointBadName},
 		{"[fe80::1", EndpointDefaults{}, "", EndpointUnbalanced},
 		{"[10.0.0.5]", EndpointDefaults{}, "", EndpointBrackets},
+		{"[fe80::1%eth0]:5985", EndpointDefaults{}, "http://[fe80::1%25eth0]:5985/wsman", 0},
+		{"fe80::1%eth0", EndpointDefaults{}, "http://[fe80::1%25eth0]:5985/wsman", 0},
+		// Go dials an IPv4-mapped address whatever its zone: the zone
+		// would be free text an allow-list pattern could match.
+		{"::ffff:10.0.0.5%x.corp.example", EndpointDefaults{}, "", EndpointZone},
+		{"[::ffff:10.0.0.5%eth0]:5985", EndpointDefaults{}, "", EndpointZone},
+		{"http://[::ffff:10.0.0.5%25eth0]:5985/wsman", EndpointDefaults{}, "", EndpointZone},
+		{"[2001:db8::1%eth0]", EndpointDefaults{}, "", EndpointZone},
 	}
 	for _, tt := range tests {
 		got, err := Endpoint(tt.host, tt.d)

@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/coreos/go-systemd/v22/activation"
 	"github.com/prometheus/common/promslog"
 	"github.com/prometheus/exporter-toolkit/web"
 	"github.com/spf13/cobra"
@@ -112,6 +114,10 @@ func (f *exporterFlags) check() error {
 		return &usageError{fmt.Errorf("--web.telemetry-path %s is one of the exporter's own endpoints: choose another", f.telemetryPath)}
 	case !f.systemdSocket && len(f.listen) == 0:
 		return &usageError{errors.New("no --web.listen-address: give one, or --web.systemd-socket")}
+	case !f.systemdSocket && hasVsock(f.listen) && len(f.listen) > 1:
+		// Only the toolkit listens on vsock, with one server for all its
+		// listeners (see newHTTPServer).
+		return &usageError{errors.New("a vsock:// --web.listen-address must be the only one")}
 	}
 	return nil
 }
@@ -134,6 +140,18 @@ func (a *app) runExporter(ctx context.Context, f *exporterFlags) error {
 		return err
 	}
 
+	// Listening comes before anything runs, so that a port in use is one
+	// line and exit 2 like any other bad start.
+	listeners, err := a.exporterListeners(ctx, f)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		for _, l := range listeners {
+			l.Close() // closed already when served; not when a later step failed
+		}
+	}()
+
 	logger := promslog.New(&promslog.Config{Level: f.logLevel, Format: f.logFormat, Writer: a.stderr})
 	exp := exporter.New(cfg, exporter.Options{
 		Logger:        logger,
@@ -144,7 +162,7 @@ func (a *app) runExporter(ctx context.Context, f *exporterFlags) error {
 	})
 	defer exp.Close()
 	rl := newReloader(f.configFile, a.lookupEnv, exp, logger)
-	srv, err := newExporterServer(exp, rl, f.telemetryPath)
+	handler, err := newExporterHandler(exp, rl, f.telemetryPath)
 	if err != nil {
 		return err
 	}
@@ -174,7 +192,7 @@ func (a *app) runExporter(ctx context.Context, f *exporterFlags) error {
 			}
 		}()
 	}
-	return a.serveExporter(ctx, srv, f, logger)
+	return a.serveExporter(ctx, handler, listeners, f, logger)
 }
 
 // loadExporterConfig loads the modules. A config that does not load is a
@@ -191,42 +209,96 @@ func loadExporterConfig(path string, env func(string) (string, bool)) (*exporter
 // finish before it closes their connections.
 const shutdownGrace = 30 * time.Second
 
-// serveExporter listens, serves srv until ctx ends or serving fails, then
-// shuts srv down: it stops accepting, and waits up to shutdownGrace for the
-// requests in flight.
-func (a *app) serveExporter(ctx context.Context, srv *http.Server, f *exporterFlags, logger *slog.Logger) error {
+// exporterListeners listens where the flags say: on systemd's sockets,
+// or on every --web.listen-address. It returns none for a vsock address,
+// on which only the toolkit listens (see serveExporter).
+func (a *app) exporterListeners(ctx context.Context, f *exporterFlags) ([]net.Listener, error) {
+	switch {
+	case f.systemdSocket:
+		ls, err := activation.Listeners()
+		if err != nil {
+			return nil, &usageError{fmt.Errorf("--web.systemd-socket: %w", err)}
+		}
+		if len(ls) == 0 {
+			return nil, &usageError{errors.New("--web.systemd-socket: systemd passed no socket: start the exporter from its .socket unit, or give --web.listen-address")}
+		}
+		return ls, nil
+	case hasVsock(f.listen):
+		return nil, nil
+	}
+	return a.listenAll(ctx, f.listen)
+}
+
+// serveExporter serves h on the listeners until ctx ends or serving fails,
+// then shuts down: it stops accepting, and waits up to shutdownGrace for
+// the requests in flight.
+func (a *app) serveExporter(ctx context.Context, h http.Handler, listeners []net.Listener, f *exporterFlags, logger *slog.Logger) error {
 	flags := &web.FlagConfig{WebListenAddresses: &f.listen, WebSystemdSocket: &f.systemdSocket, WebConfigFile: &f.webConfig}
-	served := make(chan error, 1)
-	if f.systemdSocket || hasVsock(f.listen) {
-		// The toolkit's own listeners: socket activation and vsock.
+	var servers []*http.Server
+	var served chan error // one end per server, buffered: never waited for after a failure
+	if len(listeners) == 0 {
+		// The one vsock address (check allows no other beside it).
+		srv := newHTTPServer(h)
+		servers, served = []*http.Server{srv}, make(chan error, 1)
 		go func() { served <- web.ListenAndServe(srv, flags, logger) }()
 	} else {
-		listeners, err := a.listenAll(ctx, f.listen)
-		if err != nil {
-			return err
-		}
-		go func() { served <- web.ServeMultiple(listeners, srv, flags, logger) }()
+		servers, served = serveEach(listeners, h, flags, logger)
 	}
 	select {
 	case err := <-served:
 		// It ended on its own: a listener or the web config failed.
+		shutdownAll(context.Background(), servers)
 		return &usageError{fmt.Errorf("serving: %w", err)}
 	case <-ctx.Done():
 	}
 	logger.Info("shutting down", "grace", shutdownGrace)
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
 	defer cancel()
-	err := srv.Shutdown(sctx)
-	if err != nil {
-		srv.Close()
-	}
-	if serr := <-served; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
-		err = serr
+	err := shutdownAll(sctx, servers)
+	for range servers {
+		if serr := <-served; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
+			err = serr
+		}
 	}
 	if err != nil {
 		logger.Warn("shutdown", "err", err)
 	}
 	return nil
+}
+
+// serveEach serves every listener with its own server of h; the channel
+// receives each server's end.
+func serveEach(listeners []net.Listener, h http.Handler, flags *web.FlagConfig, logger *slog.Logger) ([]*http.Server, chan error) {
+	servers := make([]*http.Server, len(listeners))
+	served := make(chan error, len(listeners))
+	for i, l := range listeners {
+		srv := newHTTPServer(h)
+		servers[i] = srv
+		go func() { served <- web.Serve(l, srv, flags, logger) }()
+	}
+	return servers, served
+}
+
+// shutdownAll shuts the servers down at once, closing those that do not
+// finish before ctx ends; the first error is returned.
+func shutdownAll(ctx context.Context, servers []*http.Server) error {
+	errs := make(chan error, len(servers))
+	for _, srv := range servers {
+		go func() {
+			err := srv.Shutdown(ctx)
+			if err != nil {
+				srv.Close()
+			}
+			errs <- err
+		}()
+	}
+	var first error
+	for range servers {
+		if err := <-errs; err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
 }
 
 // hasVsock reports whether an address is a vsock one, which only the

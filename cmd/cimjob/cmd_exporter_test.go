@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	dto "github.com/prometheus/client_model/go"
+	"golang.org/x/crypto/bcrypt"
 )
 
 // envTestPassword names the variable the test modules read the password
@@ -94,7 +95,8 @@ func (b *syncBuffer) waitFor(t *testing.T, s string, n int, exited <-chan struct
 
 // exporterRun is one `cimjob exporter` running in-process on loopback.
 type exporterRun struct {
-	url    string // http://127.0.0.1:PORT
+	url    string   // http://127.0.0.1:PORT
+	urls   []string // one per --web.listen-address, url first
 	stdout *syncBuffer
 	stderr *syncBuffer
 	hup    chan os.Signal
@@ -116,7 +118,14 @@ func startExporter(t *testing.T, env map[string]string, args ...string) *exporte
 	t.Helper()
 	r := &exporterRun{stdout: newSyncBuffer(), stderr: newSyncBuffer(), hup: make(chan os.Signal, 1), exited: make(chan struct{})}
 	a := testApp(r.stdout, r.stderr, env)
-	bound := make(chan net.Addr, 1)
+	// One more address than ARGS give: the 127.0.0.1:0 added below.
+	listens := 1
+	for _, a := range args {
+		if a == "--web.listen-address" {
+			listens++
+		}
+	}
+	bound := make(chan net.Addr, listens)
 	a.listen = func(ctx context.Context, network, address string) (net.Listener, error) {
 		var lc net.ListenConfig
 		l, err := lc.Listen(ctx, network, address)
@@ -132,13 +141,16 @@ func startExporter(t *testing.T, env map[string]string, args ...string) *exporte
 		defer close(r.exited)
 		r.code = a.run(ctx, append([]string{"exporter", "--web.listen-address", "127.0.0.1:0"}, args...))
 	}()
-	select {
-	case addr := <-bound:
-		r.url = "http://" + addr.String()
-	case <-r.exited:
-		r.cancel()
-		t.Fatalf("the exporter exited %d before listening:\n%s", r.code, r.stderr)
+	for len(r.urls) < listens {
+		select {
+		case addr := <-bound:
+			r.urls = append(r.urls, "http://"+addr.String())
+		case <-r.exited:
+			r.cancel()
+			t.Fatalf("the exporter exited %d before listening:\n%s", r.code, r.stderr)
+		}
 	}
+	r.url = r.urls[0]
 	t.Cleanup(func() {
 		if code := r.stop(); code != exitOK {
 			t.Errorf("the exporter exited %d after its context ended, want 0:\n%s", code, r.stderr)
@@ -400,6 +412,8 @@ func TestExporterBadStart(t *testing.T) {
 		{"zero max targets", testExporterEnv(), []string{"--config.file", good, "--exporter.max-targets", "0"}, exitUsage, "", "--exporter.max-targets", true},
 		{"telemetry path taken", testExporterEnv(), []string{"--config.file", good, "--web.telemetry-path", "/probe"}, exitUsage, "", "--web.telemetry-path", true},
 		{"bad log level", testExporterEnv(), []string{"--config.file", good, "--log.level", "chatty"}, exitUsage, "", "chatty", true},
+		{"no systemd socket", testExporterEnv(), []string{"--config.file", good, "--web.systemd-socket"}, exitUsage, "", "--web.systemd-socket: systemd passed no socket", true},
+		{"vsock beside another address", testExporterEnv(), []string{"--config.file", good, "--web.listen-address", "vsock://:9985", "--web.listen-address", "127.0.0.1:0"}, exitUsage, "", "vsock:// --web.listen-address must be the only one", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -513,5 +527,54 @@ func TestExporterTelemetryPath(t *testing.T) {
 	}
 	if code, _ := r.do(t, http.MethodGet, "/metrics"); code != http.StatusNotFound {
 		t.Errorf("/metrics answered %d beside --web.telemetry-path, want 404", code)
+	}
+}
+
+// TestExporterSeveralListenersWithWebConfig serves two addresses under a
+// --web.config.file. exporter-toolkit's Serve wraps the server's Handler
+// with the web config's checks, writing server.Handler: with one server
+// for every listener (its ServeMultiple) the writes race, and the handler
+// is wrapped once per listener. Each listener must get its own server,
+// and each must ask for the password.
+func TestExporterSeveralListenersWithWebConfig(t *testing.T) {
+	hash, err := bcrypt.GenerateFromPassword([]byte("scrape-secret"), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	web := filepath.Join(t.TempDir(), "web.yml")
+	if err := os.WriteFile(web, []byte("basic_auth_users:\n  prometheus: "+string(hash)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := writeExporterConfig(t, "", exporterModules("hyperv"))
+	r := startExporter(t, testExporterEnv(), "--config.file", cfg,
+		"--web.listen-address", "127.0.0.1:0", "--web.config.file", web)
+	if len(r.urls) != 2 {
+		t.Fatalf("listening on %v, want two addresses", r.urls)
+	}
+	for _, u := range r.urls {
+		for _, tc := range []struct {
+			user, password string
+			want           int
+		}{
+			{"", "", http.StatusUnauthorized},
+			{"prometheus", "wrong", http.StatusUnauthorized},
+			{"prometheus", "scrape-secret", http.StatusOK},
+		} {
+			req, err := http.NewRequest(http.MethodGet, u+"/-/healthy", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.user != "" {
+				req.SetBasicAuth(tc.user, tc.password)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tc.want {
+				t.Errorf("%s/-/healthy as %q: %d, want %d", u, tc.user, resp.StatusCode, tc.want)
+			}
+		}
 	}
 }

@@ -46,9 +46,9 @@ const (
 	maxHeaderBytes    = 64 << 10
 )
 
-// newExporterServer builds the HTTP server of the exporter's endpoints and
+// newExporterHandler builds the handler of the exporter's endpoints and
 // the registry of its own metrics.
-func newExporterServer(exp *exporter.Exporter, rl *reloader, telemetryPath string) (*http.Server, error) {
+func newExporterHandler(exp *exporter.Exporter, rl *reloader, telemetryPath string) (http.Handler, error) {
 	reg := prometheus.NewRegistry()
 	if err := registerAll(reg,
 		exp,
@@ -72,12 +72,21 @@ func newExporterServer(exp *exporter.Exporter, rl *reloader, telemetryPath strin
 	mux.HandleFunc(pathHealthy, plain("Healthy"))
 	mux.HandleFunc(pathReady, plain("Ready"))
 	mux.Handle(pathReload, rl)
+	return mux, nil
+}
+
+// newHTTPServer is one listener's server of h. Each listener needs its
+// own: exporter-toolkit's web.Serve wraps the server's Handler with the
+// --web.config.file checks by writing server.Handler, so a server shared
+// by several listeners (as its ServeMultiple shares one) is written by
+// each at once, and its handler wrapped once per listener.
+func newHTTPServer(h http.Handler) *http.Server {
 	return &http.Server{
-		Handler:           mux,
+		Handler:           h,
 		ReadHeaderTimeout: readHeaderTimeout,
 		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    maxHeaderBytes,
-	}, nil
+	}
 }
 
 func registerAll(reg *prometheus.Registry, cs ...prometheus.Collector) error {
