@@ -55,13 +55,17 @@ func refusedCredentials(err error) bool {
 // held back, its probes answer at once (reason auth) without a
 // connection, but for one probe per back-off period (half-open), which
 // logs in afresh: a success closes the guard, a refusal doubles the
-// back-off. A module whose half-open probe succeeds on another target
-// than the one that tripped it has credentials that work: then only the
-// refusing target stays held back, on its own back-off (a local account
-// differs per host; so may a host's trust of the domain). Another target
-// that refuses later holds the module back again, from the first level,
-// until a host accepts. A reload that changes the module (its
-// fingerprint) forgets its state.
+// back-off.
+//
+// Hosts that refuse credentials others accept are held back alone, on
+// their own back-off (a local account differs per host; so may a host's
+// trust of the domain): a refusal right after a host accepted a logon
+// (a new client's) holds back only the refusing target, and so does a
+// half-open success on another target than the one that held the module
+// back. A second refusal before the next accepted logon holds the whole
+// module back again, so a password changed on the domain costs at most
+// one bad logon more than the module's back-off. A reload that changes
+// the module (its fingerprint) forgets its state.
 //
 // Probes in flight when the guard trips still fail on their own; their
 // number is bounded by the probes under way (Options.MaxConcurrentProbes).
@@ -84,6 +88,9 @@ type moduleGuard struct {
 	gen uint64
 	// targets are those held back on their own.
 	targets map[string]*backoff
+	// accepted: the module's last logon (a probe with a new client) that
+	// a host answered was accepted, and no target refused since.
+	accepted bool
 }
 
 // backoff is one held-back state: level refusals in a row (0: not held
@@ -160,9 +167,10 @@ func (g *authGuard) admit(module, target string, fp [32]byte) (guardTicket, erro
 }
 
 // report learns the outcome of an admitted probe: err nil (the host
-// accepted the credentials), refused credentials, or any other failure,
-// which says nothing of them.
-func (g *authGuard) report(tk guardTicket, err error) {
+// accepted the credentials; logon: with a new login, not a connection
+// logged in before), refused credentials, or any other failure, which
+// says nothing of them.
+func (g *authGuard) report(tk guardTicket, err error, logon bool) {
 	refused := refusedCredentials(err)
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -189,6 +197,7 @@ func (g *authGuard) report(tk guardTicket, err error) {
 			delete(mg.targets, tk.target)
 			mg.backoff, mg.trippedBy = backoff{}, ""
 			mg.gen++
+			mg.accepted = true
 		}
 	case halfOpenTarget:
 		tb := mg.targets[tk.target]
@@ -203,13 +212,26 @@ func (g *authGuard) report(tk guardTicket, err error) {
 			g.metrics.authBackoffs.WithLabelValues(tk.module).Inc()
 		case err == nil:
 			delete(mg.targets, tk.target)
+			mg.accepted = true
 		}
 	default:
-		// A refusal while the module runs free holds it all back; one
-		// of a probe admitted before the guard last changed was
-		// counted already, or is answered by a probe that came after.
-		if refused && mg.level == 0 && tk.gen == mg.gen {
+		switch {
+		case err == nil && logon:
+			mg.accepted = true
+		case !refused || mg.level > 0 || tk.gen != mg.gen:
+			// Not a refusal, or one of a probe admitted before the
+			// guard last changed: counted already, or answered by a
+			// probe that came after.
+		case mg.accepted:
+			// Another host accepted a logon last: this host refuses
+			// alone. A second refusal before the next acceptance
+			// holds the module back.
+			mg.accepted = false
+			mg.hold(tk.target, 1, now)
+			g.metrics.authBackoffs.WithLabelValues(tk.module).Inc()
+		default:
 			mg.level, mg.until, mg.trippedBy = 1, now.Add(authBackoff(1)), tk.target
+			mg.accepted = false
 			mg.gen++
 			g.metrics.authBackoffs.WithLabelValues(tk.module).Inc()
 		}

@@ -132,9 +132,10 @@ func TestReloadEndsAuthBackoff(t *testing.T) {
 	}
 }
 
-// One host refusing a password that another accepts holds back the
-// module until its half-open probe reaches the host that accepts; then
-// only the refusing host stays held back, and the others are probed.
+// One host refusing a password that another accepts, before any host
+// accepted it, holds back the module until its half-open probe reaches
+// the host that accepts; then only the refusing host stays held back,
+// and the others are probed.
 func TestRefusingTargetHeldBackAlone(t *testing.T) {
 	bad := startFleet(t, simulator.FleetOptions{Hosts: 1, Jobs: 5, Seed: 5, AuthFail: 1}).Hosts()[0]
 	good := startFleet(t, simulator.FleetOptions{Hosts: 1, Jobs: 5, Seed: 5}).Hosts()[0]
@@ -145,13 +146,12 @@ func TestRefusingTargetHeldBackAlone(t *testing.T) {
 	qBad, qGood := "module=hyperv&target="+hostPort(t, bad), "module=hyperv&target="+hostPort(t, good)
 	success := func(q string) float64 { return scrape(t, e, q, "").gauge(MetricProbeSuccess) }
 
-	if success(qGood) != 1 || success(qBad) != 0 {
-		t.Fatal("first probes")
+	if success(qBad) != 0 {
+		t.Fatal("the refusing host's probe succeeded")
 	}
-	// The refusal holds the whole module back: the good host too.
-	before := good.Server.Stats().Requests
-	if success(qGood) != 0 || good.Server.Stats().Requests != before {
-		t.Fatalf("the good host was probed while the module was held back (%d requests)", good.Server.Stats().Requests-before)
+	// Nothing accepted the credentials yet: the whole module is held back.
+	if success(qGood) != 0 || good.Server.Stats().Requests != 0 {
+		t.Fatalf("the good host was probed while the module was held back (%d requests)", good.Server.Stats().Requests)
 	}
 	clock.advance(authBackoffMin)
 	// The half-open probe reaches the good host, which accepts.
@@ -178,6 +178,41 @@ func TestRefusingTargetHeldBackAlone(t *testing.T) {
 	}
 	if success(qGood) != 1 {
 		t.Error("the good host held back by the other's refusal")
+	}
+}
+
+// A host that refuses right after another accepted a logon is held back
+// alone, without holding back the module; a second refusing host before
+// the next accepted logon holds the module back.
+func TestRefusalAfterAcceptedLogon(t *testing.T) {
+	good := startFleet(t, simulator.FleetOptions{Hosts: 1, Jobs: 5, Seed: 5}).Hosts()[0]
+	bad := startFleet(t, simulator.FleetOptions{Hosts: 2, Jobs: 5, Seed: 5, AuthFail: 1}).Hosts()
+	e := New(simConfig(t, ""), Options{})
+	defer e.Close()
+	e.guard.now = newFakeClock().now
+	q := func(h simulator.HostInfo) string { return "module=hyperv&target=" + hostPort(t, h) }
+	success := func(h simulator.HostInfo) float64 { return scrape(t, e, q(h), "").gauge(MetricProbeSuccess) }
+
+	if success(good) != 1 {
+		t.Fatal("the good host's first probe failed")
+	}
+	for i := 0; i < 5; i++ {
+		if success(bad[0]) != 0 || success(good) != 1 {
+			t.Fatal("after one host refused what another accepted, the module was held back")
+		}
+	}
+	if n := bad[0].Server.Stats().HandshakesFailed; n != 1 {
+		t.Errorf("the refusing host saw %d refused logons, want 1", n)
+	}
+	// The good host's probes since reused its logon: a second refusal
+	// holds the module back.
+	success(bad[1])
+	before := good.Server.Stats().Requests
+	if success(good) != 0 || good.Server.Stats().Requests != before {
+		t.Error("a second refusing host did not hold the module back")
+	}
+	if n := bad[1].Server.Stats().HandshakesFailed; n != 1 {
+		t.Errorf("the second refusing host saw %d refused logons, want 1", n)
 	}
 }
 
@@ -220,7 +255,7 @@ func TestConcurrentRefusalsTripOnce(t *testing.T) {
 		tks = append(tks, tk)
 	}
 	for _, tk := range tks {
-		g.report(tk, refused)
+		g.report(tk, refused, true)
 	}
 	_, err := g.admit("m", "h9", fp)
 	var he *heldBackError
@@ -242,7 +277,7 @@ func TestHalfOpenSuccessCloses(t *testing.T) {
 	var fp [32]byte
 	refused := &wsman.AuthError{URL: "http://h/wsman", Scheme: "Negotiate"}
 	tk, _ := g.admit("m", "a", fp)
-	g.report(tk, refused)
+	g.report(tk, refused, true)
 	clock.advance(authBackoffMin)
 	probe, err := g.admit("m", "a", fp)
 	if err != nil || probe.halfOpen != halfOpenModule {
@@ -252,12 +287,12 @@ func TestHalfOpenSuccessCloses(t *testing.T) {
 		t.Fatal("a second probe went through beside the half-open one")
 	}
 	// A failure that says nothing of the credentials lets the next try.
-	g.report(probe, context.DeadlineExceeded)
+	g.report(probe, context.DeadlineExceeded, true)
 	probe, err = g.admit("m", "a", fp)
 	if err != nil || probe.halfOpen != halfOpenModule {
 		t.Fatalf("after a half-open timeout: %v, half-open %d", err, probe.halfOpen)
 	}
-	g.report(probe, nil)
+	g.report(probe, nil, true)
 	for _, target := range []string{"a", "b"} {
 		if tk, err := g.admit("m", target, fp); err != nil || tk.halfOpen != halfOpenNone {
 			t.Errorf("%s after the half-open success: %v, half-open %d", target, err, tk.halfOpen)

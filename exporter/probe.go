@@ -77,6 +77,7 @@ func (e *Exporter) probe(ctx context.Context, name string, m *Module, target, ur
 	start := time.Now()
 	res := &probeResult{host: &fleet.HostResult{Host: target, URL: url, Start: start}}
 	tk, err := e.guard.admit(name, target, m.r.fingerprint)
+	logon := false
 	if err != nil {
 		res.held = err.(*heldBackError)
 		res.host.Duration = time.Since(start)
@@ -85,10 +86,10 @@ func (e *Exporter) probe(ctx context.Context, name string, m *Module, target, ur
 	}
 	err = e.acquireSlot(ctx)
 	if err == nil {
-		err = e.probeTarget(ctx, name, m, res.host, tk.halfOpen != halfOpenNone)
+		err = e.probeTarget(ctx, name, m, res.host, tk.halfOpen != halfOpenNone, &logon)
 		<-e.slots
 	}
-	e.guard.report(tk, err)
+	e.guard.report(tk, err, logon)
 	res.host.Duration = time.Since(start)
 	if err != nil {
 		res.host.Status, res.host.Err = fleet.Unreachable, err
@@ -124,8 +125,10 @@ func (e *Exporter) acquireSlot(ctx context.Context) error {
 // probeTarget is the probe's traffic. fresh drops the target's kept
 // client first, so that the probe logs in anew: the auth guard's
 // half-open probe must test the credentials, not a connection they
-// authenticated before they were refused elsewhere.
-func (e *Exporter) probeTarget(ctx context.Context, name string, m *Module, h *fleet.HostResult, fresh bool) error {
+// authenticated before they were refused elsewhere. *logon is set when
+// the probe made a new client, which logs in (the guard learns from its
+// success that the credentials work).
+func (e *Exporter) probeTarget(ctx context.Context, name string, m *Module, h *fleet.HostResult, fresh bool, logon *bool) error {
 	t := e.pool.acquire(targetKey{module: name, target: h.Host}, m.r.fingerprint)
 	defer e.pool.release(t)
 	if err := t.lock(ctx); err != nil {
@@ -153,6 +156,7 @@ func (e *Exporter) probeTarget(ctx context.Context, name string, m *Module, h *f
 			return err
 		}
 		t.client = c
+		*logon = true
 	}
 	r := m.r
 	ctx = withBudget(ctx, e.probeBytes(m))
