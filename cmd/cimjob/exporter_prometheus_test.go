@@ -72,8 +72,16 @@ func TestExporterWithPrometheus(t *testing.T) {
 	var list strings.Builder
 	list.WriteString("- targets:\n")
 	for _, h := range all {
-		fmt.Fprintf(&list, "    - %q\n", h.target)
+		if h != hosts.authFail {
+			fmt.Fprintf(&list, "    - %q\n", h.target)
+		}
 	}
+	// The host refusing the password is probed with a module of its own,
+	// picked by its target group's module label, as a host with its own
+	// account would be: under the others' module, a refusal before any
+	// host accepted the password would hold all of them back for the
+	// exporter's credential back-off (minutes).
+	fmt.Fprintf(&list, "- targets: [%q]\n  labels:\n    module: %s\n", hosts.authFail.target, authFailModule)
 	if err := os.WriteFile(filepath.Join(targetsDir, "integration.yml"), []byte(list.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -448,14 +456,18 @@ func probeJobName(t *testing.T, cfg map[string]any) string {
 	return ""
 }
 
+// authFailModule is the module of the host that refuses the password.
+const authFailModule = "hyperv-local"
+
 // startIntegrationExporter runs `cimjob exporter` in-process (see
 // startExporter) with the module the shipped scrape config names
-// (params: module: [hyperv]); hyperv and NTLM are the module defaults. The
+// (params: module: [hyperv]), and authFailModule; hyperv and NTLM are the
+// module defaults. The
 // password comes from the environment, never from the file. Its log is
 // printed if the test failed.
 func startIntegrationExporter(t *testing.T, dir, password string) *exporterRun {
 	t.Helper()
-	cfg := writeExporterConfig(t, filepath.Join(dir, "exporter.yml"), exporterModules("hyperv"))
+	cfg := writeExporterConfig(t, filepath.Join(dir, "exporter.yml"), exporterModules("hyperv", authFailModule))
 	e := startExporter(t, map[string]string{envTestPassword: password}, "--config.file", cfg, "--log.level", "debug")
 	t.Cleanup(func() {
 		if t.Failed() {
