@@ -238,14 +238,21 @@ func TestRefusedCredentials(t *testing.T) {
 	}
 }
 
+// errRefused is a host refusing the credentials.
+var errRefused = &wsman.AuthError{URL: "http://h/wsman", Scheme: "Negotiate"}
+
+// testGuard is a guard on a clock the test moves.
+func testGuard() (*authGuard, *fakeClock) {
+	g, clock := newAuthGuard(newOwnMetrics()), newFakeClock()
+	g.now = clock.now
+	return g, clock
+}
+
 // Probes in flight when the guard trips do not lengthen its back-off:
 // each refusal counts once, for the state it was admitted under.
 func TestConcurrentRefusalsTripOnce(t *testing.T) {
-	g := newAuthGuard(newOwnMetrics())
-	clock := newFakeClock()
-	g.now = clock.now
+	g, clock := testGuard()
 	var fp [32]byte
-	refused := &wsman.AuthError{URL: "http://h/wsman", Scheme: "Negotiate"}
 	var tks []guardTicket
 	for i := 0; i < 5; i++ {
 		tk, err := g.admit("m", fmt.Sprint("h", i), fp)
@@ -255,7 +262,7 @@ func TestConcurrentRefusalsTripOnce(t *testing.T) {
 		tks = append(tks, tk)
 	}
 	for _, tk := range tks {
-		g.report(tk, refused, true)
+		g.report(tk, errRefused, true)
 	}
 	_, err := g.admit("m", "h9", fp)
 	var he *heldBackError
@@ -271,13 +278,10 @@ func TestConcurrentRefusalsTripOnce(t *testing.T) {
 // way the others are held back; its success on the target that tripped
 // the guard closes it for every target, with nothing held back alone.
 func TestHalfOpenSuccessCloses(t *testing.T) {
-	g := newAuthGuard(newOwnMetrics())
-	clock := newFakeClock()
-	g.now = clock.now
+	g, clock := testGuard()
 	var fp [32]byte
-	refused := &wsman.AuthError{URL: "http://h/wsman", Scheme: "Negotiate"}
 	tk, _ := g.admit("m", "a", fp)
-	g.report(tk, refused, true)
+	g.report(tk, errRefused, true)
 	clock.advance(authBackoffMin)
 	probe, err := g.admit("m", "a", fp)
 	if err != nil || probe.halfOpen != halfOpenModule {
