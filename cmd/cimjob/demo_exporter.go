@@ -199,14 +199,7 @@ func startDemoExporter(ctx context.Context, sub *app, args []string) (*demoExpor
 	ex := *sub
 	ex.hangups = nil // SIGHUP stays the demo's
 	bound := make(chan net.Addr, 1)
-	ex.listen = func(ctx context.Context, network, address string) (net.Listener, error) {
-		var lc net.ListenConfig
-		l, err := lc.Listen(ctx, network, address)
-		if err == nil {
-			bound <- l.Addr()
-		}
-		return l, err
-	}
+	ex.listen = listenReporting(bound)
 	r := &demoExporterRun{exited: make(chan struct{})}
 	var rctx context.Context
 	rctx, r.cancel = context.WithCancel(ctx)
@@ -221,6 +214,20 @@ func startDemoExporter(ctx context.Context, sub *app, args []string) (*demoExpor
 	case <-r.exited:
 		r.cancel()
 		return r, fmt.Errorf("the exporter exited %d before listening", r.code)
+	}
+}
+
+// listenReporting is a listen hook of the app that sends the address of
+// each listener it opens to bound, which must have room for them all:
+// how a caller of 'cimjob exporter' on port 0 learns the port.
+func listenReporting(bound chan<- net.Addr) func(ctx context.Context, network, address string) (net.Listener, error) {
+	return func(ctx context.Context, network, address string) (net.Listener, error) {
+		var lc net.ListenConfig
+		l, err := lc.Listen(ctx, network, address)
+		if err == nil {
+			bound <- l.Addr()
+		}
+		return l, err
 	}
 }
 
