@@ -97,7 +97,6 @@ func (a *app) demoExporter(ctx context.Context, sub *app, user string) ([]string
 	fmt.Fprintf(a.stdout, "(listening on %s; each scrape below shows only the lines of %s)\n", run.addr, strings.Join(demoProbeFamilies, ", "))
 
 	client := &http.Client{}
-	defer client.CloseIdleConnections() // else the exporter's shutdown waits for them
 	var wrong []string
 	for _, t := range targets {
 		fmt.Fprintf(a.stdout, "\n# %s\n", t.title)
@@ -111,7 +110,7 @@ func (a *app) demoExporter(ctx context.Context, sub *app, user string) ([]string
 		wrong = append(wrong, w)
 	}
 
-	client.CloseIdleConnections()
+	client.CloseIdleConnections() // the demo's own pool, not left to the garbage collector
 	code := run.stop()
 	meaning := exitMeaning(code)
 	if code == exitOK {
