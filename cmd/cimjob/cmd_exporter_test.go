@@ -126,14 +126,7 @@ func startExporter(t *testing.T, env map[string]string, args ...string) *exporte
 		}
 	}
 	bound := make(chan net.Addr, listens)
-	a.listen = func(ctx context.Context, network, address string) (net.Listener, error) {
-		var lc net.ListenConfig
-		l, err := lc.Listen(ctx, network, address)
-		if err == nil {
-			bound <- l.Addr()
-		}
-		return l, err
-	}
+	a.listen = listenReporting(bound)
 	a.hangups = func() (<-chan os.Signal, func()) { return r.hup, func() {} }
 	var ctx context.Context
 	ctx, r.cancel = context.WithCancel(context.Background())
