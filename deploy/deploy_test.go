@@ -348,7 +348,8 @@ func TestRulesMatchScrapeConfig(t *testing.T) {
 		exporter.MetricProbeSuccess, exporter.MetricProbeDuration, exporter.MetricProbeFailureInfo,
 		exporter.MetricProbes, exporter.MetricProbeFailures, exporter.MetricExporterProbeDuration,
 		exporter.MetricTargets, exporter.MetricErrorCacheEntries, exporter.MetricErrorCacheRequests,
-		exporter.MetricTargetEvictions,
+		exporter.MetricTargetEvictions, exporter.MetricAuthBackoffs, exporter.MetricAuthHeldBack,
+		exporter.MetricAuthHeldBackTargets, exporter.MetricProbesInFlight,
 		"cimjob_exporter_config_last_reload_successful", "cimjob_exporter_config_last_reload_success_timestamp_seconds",
 		"cimjob_exporter_build_info",
 	} {

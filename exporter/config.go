@@ -73,9 +73,11 @@ type Module struct {
 	PasswordEnv  string `yaml:"password_env"`
 	PasswordFile string `yaml:"password_file"`
 
-	// Kerberos: a keytab or a credential cache (else the password),
-	// krb5.conf, the realm of a user name without one, the service
-	// principal (default HTTP/<host>; for NTLM, the target name).
+	// Kerberos: a keytab or a credential cache (else the password; a
+	// plain or FILE: ccache path is relative to the config's directory,
+	// like the others), krb5.conf, the realm of a user name without one,
+	// the service principal (default HTTP/<host>; for NTLM, the target
+	// name).
 	Keytab   string `yaml:"keytab"`
 	CCache   string `yaml:"ccache"`
 	Krb5Conf string `yaml:"krb5_conf"`
@@ -87,6 +89,8 @@ type Module struct {
 	CertFile string `yaml:"cert_file"`
 	KeyFile  string `yaml:"key_file"`
 
+	// TLS is for scheme https; with http it is refused, since it would
+	// go unused (a target URL with https does not make it apply).
 	TLS TLSConfig `yaml:"tls"`
 	// AllowUnencrypted permits Basic auth over plain HTTP, where anyone on
 	// the path reads the password.

@@ -40,6 +40,9 @@ func TestParseConfig(t *testing.T) {
 		{"kerberos keys on ntlm", "modules:\n  hv:\n    username: u\n    password_env: PW\n    keytab: /k\n", []string{"keytab is for auth kerberos"}, "hv"},
 		{"kerberos with a cache", "modules:\n  hv:\n    auth: kerberos\n    ccache: /tmp/krb5cc_1\n", nil, ""},
 		{"unknown auth", "modules:\n  hv:\n    auth: digest\n", []string{`auth "digest"`}, "hv"},
+		{"tls over http", "modules:\n  hv:\n    username: u\n    password_env: PW\n    tls:\n      insecure_skip_verify: true\n", []string{"tls is for scheme https", "set scheme: https, or drop tls"}, "hv"},
+		{"tls ca over http", "modules:\n  hv:\n    scheme: http\n    username: u\n    password_env: PW\n    tls:\n      server_name: hv01\n", []string{"tls is for scheme https"}, "hv"},
+		{"tls over https", "modules:\n  hv:\n    scheme: https\n    username: u\n    password_env: PW\n    tls:\n      server_name: hv01\n", nil, ""},
 		{"unknown profile", "modules:\n  hv:\n    profile: vmware\n    username: u\n    password_env: PW\n", []string{"profile", "vmware"}, "hv"},
 		{"cim without class", "modules:\n  hv:\n    profile: cim\n    username: u\n    password_env: PW\n", []string{"namespace and a class"}, "hv"},
 		{"bad method", "modules:\n  hv:\n    method: GetErrors\n    username: u\n    password_env: PW\n", []string{"method"}, "hv"},
@@ -233,5 +236,32 @@ func TestFingerprintSeesKerberosFiles(t *testing.T) {
 	}
 	if fp("keys-1", "conf-2") == same {
 		t.Error("a replaced krb5.conf keeps the fingerprint")
+	}
+}
+
+// ccache is resolved against the config's directory like the other
+// paths when it is a plain or FILE: path; another cache type names no
+// file and is kept as written.
+func TestCCacheResolved(t *testing.T) {
+	dir := filepath.FromSlash("/etc/cimjob")
+	for _, tc := range []struct{ ccache, want string }{
+		{"krb5cc_svc", filepath.Join(dir, "krb5cc_svc")},
+		{"cache/krb5cc", filepath.Join(dir, "cache/krb5cc")},
+		{"FILE:krb5cc_svc", "FILE:" + filepath.Join(dir, "krb5cc_svc")},
+		{"file:krb5cc_svc", "file:" + filepath.Join(dir, "krb5cc_svc")},
+		{"FILE:/tmp/krb5cc_1", "FILE:/tmp/krb5cc_1"},
+		{"/tmp/krb5cc_1", "/tmp/krb5cc_1"},
+		{"DIR:cc", "DIR:cc"},
+		{"KEYRING:persistent:1000", "KEYRING:persistent:1000"},
+		{"./a:b", filepath.Join(dir, "a:b")}, // a slash before the colon: a path
+	} {
+		y := "modules:\n  hv:\n    auth: kerberos\n    ccache: '" + tc.ccache + "'\n"
+		cfg, err := ParseConfig([]byte(y), dir, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.ccache, err)
+		}
+		if got := cfg.Modules["hv"].r.auth.(wsman.KerberosAuth).CCachePath; got != tc.want {
+			t.Errorf("ccache %q: %q, want %q", tc.ccache, got, tc.want)
+		}
 	}
 }

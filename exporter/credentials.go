@@ -93,7 +93,7 @@ func (m *Module) credentials(r *resolved, dir string, env func(string) (string, 
 			return nil, errors.New("a kerberos password needs a user: give username or username_env")
 		}
 		r.auth = wsman.KerberosAuth{Username: user, Password: password, Realm: m.Realm,
-			KeytabPath: m.path(dir, m.Keytab), CCachePath: m.CCache, ConfigPath: m.path(dir, m.Krb5Conf), SPN: m.SPN}
+			KeytabPath: m.path(dir, m.Keytab), CCachePath: m.ccachePath(dir), ConfigPath: m.path(dir, m.Krb5Conf), SPN: m.SPN}
 		// A client logs in once, so a keytab or krb5.conf replaced under
 		// the same name must change the fingerprint for a reload to drop
 		// the clients of the old one. Files that cannot be read now are
@@ -133,6 +133,10 @@ func (m *Module) credentials(r *resolved, dir string, env func(string) (string, 
 	}
 
 	t := m.TLS
+	if t != (TLSConfig{}) && !r.https {
+		// It would be silently unused: over http no certificate is checked.
+		return nil, errors.New("tls is for scheme https: set scheme: https, or drop tls")
+	}
 	if t.CAFile != "" || t.ServerName != "" || t.InsecureSkipVerify {
 		r.tls = &tls.Config{ServerName: t.ServerName, MinVersion: tls.VersionTLS12, InsecureSkipVerify: t.InsecureSkipVerify} //nolint:gosec // the module asks for it
 		if t.CAFile != "" {
@@ -211,6 +215,22 @@ func readSecret(path, key string, max int64) ([]byte, error) {
 // of this mode. On Windows the mode bits do not describe the ACL.
 func ownerOnly(m fs.FileMode) bool {
 	return runtime.GOOS == "windows" || m.Perm()&0o077 == 0
+}
+
+// ccachePath is the module's ccache, a plain or FILE: path resolved
+// against the configuration's directory like the other paths. Another
+// type (DIR:, KEYRING:, ...; a type is what precedes the first colon when
+// it holds no slash, as Kerberos reads it) names no file here: it is
+// passed on as written.
+func (m *Module) ccachePath(dir string) string {
+	typ, rest, typed := strings.Cut(m.CCache, ":")
+	switch {
+	case !typed || strings.Contains(typ, "/"):
+		return m.path(dir, m.CCache)
+	case strings.EqualFold(typ, "FILE"):
+		return typ + ":" + m.path(dir, rest)
+	}
+	return m.CCache
 }
 
 // path resolves p against the configuration's directory.

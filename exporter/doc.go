@@ -33,6 +33,12 @@
 // HTTP request. Kept targets are bounded (Options.MaxTargets, least
 // recently probed evicted) and closed when idle (Options.TargetIdle).
 //
+// Credentials a host refuses are not sent again at once: the module's
+// probes are held back (answered with reason auth, without a connection)
+// for a growing back-off, one probe per back-off trying again, so that a
+// wrong password cannot lock its account out. Probes under way are
+// bounded by Options.MaxConcurrentProbes.
+//
 // The Exporter is also a prometheus.Collector of its own metrics
 // (cimjob_exporter_*), for the exporter's /metrics; they carry no target
 // label, whose values would be unbounded.

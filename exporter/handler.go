@@ -85,10 +85,16 @@ func (e *Exporter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	e.metrics.probes.WithLabelValues(name, result).Inc()
 	e.metrics.duration.WithLabelValues(name).Observe(res.host.Duration.Seconds())
 	attrs := []any{"module", name, "target", target, "result", result, "duration", res.host.Duration}
-	if res.reason != "" {
+	msg := "probe"
+	switch {
+	case res.held != nil:
+		// No traffic: say so, and until when.
+		msg = "probe held back: the module's credentials were refused"
+		attrs = append(attrs, "reason", string(res.reason), "until", res.held.until, "target_only", res.held.target)
+	case res.reason != "":
 		attrs = append(attrs, "reason", string(res.reason), "err", res.host.Err)
 	}
-	e.log.DebugContext(r.Context(), "probe", attrs...)
+	e.log.DebugContext(r.Context(), msg, attrs...)
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(fleet.NewCollector(res.host), res)

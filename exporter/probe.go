@@ -46,6 +46,8 @@ var errDeferred = errors.New("error method not called in this probe (max_failed_
 type probeResult struct {
 	host   *fleet.HostResult
 	reason Reason
+	// held is set when the auth guard held the probe back.
+	held *heldBackError
 }
 
 // Describe implements prometheus.Collector.
@@ -69,11 +71,25 @@ func (r *probeResult) Collect(ch chan<- prometheus.Metric) {
 // probe lists every job of the target, under module m (named name), and
 // gets the errors of the failed ones from the target's cache or, on a
 // miss, from the host. The host's result is Unreachable when the listing
-// failed; a failed error method leaves the host answered.
+// failed; a failed error method leaves the host answered. A probe the
+// auth guard holds back fails at once (auth) without a connection.
 func (e *Exporter) probe(ctx context.Context, name string, m *Module, target, url string) *probeResult {
 	start := time.Now()
 	res := &probeResult{host: &fleet.HostResult{Host: target, URL: url, Start: start}}
-	err := e.probeTarget(ctx, name, m, res.host)
+	tk, err := e.guard.admit(name, target, m.r.fingerprint)
+	logon := false
+	if err != nil {
+		res.held = err.(*heldBackError)
+		res.host.Duration = time.Since(start)
+		res.host.Status, res.host.Err, res.reason = fleet.Unreachable, err, ReasonAuth
+		return res
+	}
+	err = e.acquireSlot(ctx)
+	if err == nil {
+		err = e.probeTarget(ctx, name, m, res.host, tk.halfOpen != halfOpenNone, &logon)
+		<-e.slots
+	}
+	e.guard.report(tk, err, logon)
 	res.host.Duration = time.Since(start)
 	if err != nil {
 		res.host.Status, res.host.Err = fleet.Unreachable, err
@@ -90,13 +106,39 @@ func (e *Exporter) probe(ctx context.Context, name string, m *Module, target, ur
 	return res
 }
 
-func (e *Exporter) probeTarget(ctx context.Context, name string, m *Module, h *fleet.HostResult) error {
+// acquireSlot waits for one of the MaxConcurrentProbes slots, until ctx
+// ends; the caller gives it back.
+func (e *Exporter) acquireSlot(ctx context.Context) error {
+	select {
+	case e.slots <- struct{}{}:
+		return nil
+	default:
+	}
+	select {
+	case e.slots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("no probe slot freed before the deadline: %d probes under way (the exporter's max concurrent probes): %w", cap(e.slots), ctx.Err())
+	}
+}
+
+// probeTarget is the probe's traffic. fresh drops the target's kept
+// client first, so that the probe logs in anew: the auth guard's
+// half-open probe must test the credentials, not a connection they
+// authenticated before they were refused elsewhere. *logon is set when
+// the probe made a new client, which logs in (the guard learns from its
+// success that the credentials work).
+func (e *Exporter) probeTarget(ctx context.Context, name string, m *Module, h *fleet.HostResult, fresh bool, logon *bool) error {
 	t := e.pool.acquire(targetKey{module: name, target: h.Host}, m.r.fingerprint)
 	defer e.pool.release(t)
 	if err := t.lock(ctx); err != nil {
 		return err
 	}
 	defer t.unlock()
+	if fresh && t.client != nil {
+		_ = t.client.Close()
+		t.client = nil
+	}
 	if t.client == nil {
 		cfg := e.clientConfig(m, h.URL)
 		tr, err := wsman.NewTransport(cfg)
@@ -114,6 +156,7 @@ func (e *Exporter) probeTarget(ctx context.Context, name string, m *Module, h *f
 			return err
 		}
 		t.client = c
+		*logon = true
 	}
 	r := m.r
 	ctx = withBudget(ctx, e.probeBytes(m))

@@ -288,3 +288,33 @@ func TestCacheBoundInTotal(t *testing.T) {
 		t.Errorf("%d error-method calls over two rounds, want %d", calls, want)
 	}
 }
+
+// Beyond MaxConcurrentProbes a probe waits for a slot until its deadline,
+// then answers timeout without a request to its host; a freed slot lets
+// the next one through.
+func TestMaxConcurrentProbes(t *testing.T) {
+	h := startFleet(t, simulator.FleetOptions{Hosts: 1, Jobs: 5, Seed: 5}).Hosts()[0]
+	e := New(simConfig(t, ""), Options{MaxConcurrentProbes: 2})
+	defer e.Close()
+	q := "module=hyperv&target=" + hostPort(t, h)
+	// Two probes under way, as far as the exporter knows.
+	e.slots <- struct{}{}
+	e.slots <- struct{}{}
+	if own := gatherOwn(t, e); !contains(own, MetricProbesInFlight+" 2") {
+		t.Errorf("own metrics:\n%s", own)
+	}
+	r := scrape(t, e, q, "0.6") // a deadline of 0.1 s
+	if r.gauge(MetricProbeSuccess) != 0 || r.label(MetricProbeFailureInfo, "reason") != "timeout" {
+		t.Fatalf("a probe beyond the cap:\n%s", r.body)
+	}
+	if n := h.Server.Stats().Requests; n != 0 {
+		t.Fatalf("a probe beyond the cap sent %d requests", n)
+	}
+	<-e.slots
+	if r := scrape(t, e, q, ""); r.gauge(MetricProbeSuccess) != 1 {
+		t.Fatalf("a probe with a slot free:\n%s", r.body)
+	}
+	if len(e.slots) != 1 {
+		t.Errorf("%d slots taken after the probe, want 1 (the test's)", len(e.slots))
+	}
+}

@@ -46,6 +46,10 @@ type FleetOptions struct {
 	// service is unavailable).
 	Hang, Drop, AuthFail, Flaky float64
 	FailRate                    float64
+	// NoFailedJobs makes every generated job end well: one that would
+	// have failed completes with ErrorCode 0 instead, so the hosts have
+	// jobs in every other state but nothing to report.
+	NoFailedJobs bool
 	// EnumerationTimeout and MaxEnumerations apply to every host.
 	EnumerationTimeout time.Duration
 	MaxEnumerations    int
@@ -151,6 +155,7 @@ func NewFleet(opt FleetOptions) (*Fleet, error) {
 			f.Close()
 			return nil, err
 		}
+		s.gen.noFailures = opt.NoFailedJobs
 		hs := &hostState{behaviour: behaviours[i], latency: opt.Latency, jitter: opt.Jitter,
 			rng: rand.New(rand.NewPCG(spec.Seed, uint64(i)))}
 		if hs.behaviour == BehaviourFlaky {

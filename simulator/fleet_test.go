@@ -152,6 +152,47 @@ func TestFleetJobMethods(t *testing.T) {
 	}
 }
 
+// With NoFailedJobs the hosts have the same jobs, in every state but
+// Exception, and none failed: the jobs that would have failed completed
+// with ErrorCode 0 and answer GetError without an error.
+func TestFleetNoFailedJobs(t *testing.T) {
+	opt := FleetOptions{Hosts: 2, Jobs: 33, Seed: 4}
+	plain := startFleet(t, opt)
+	opt.NoFailedJobs = true
+	healthy := startFleet(t, opt)
+	for i, h := range healthy.Hosts() {
+		before := plain.Hosts()[i].Server.GeneratedJobs()
+		after := h.Server.GeneratedJobs()
+		if len(after) != len(before) {
+			t.Fatalf("%s: %d jobs, %d without the option", h.Name, len(after), len(before))
+		}
+		states := map[int]bool{}
+		var turned *GeneratedJob
+		for k, j := range after {
+			states[j.JobState] = true
+			if j.InstanceID != before[k].InstanceID {
+				t.Errorf("%s: job %d is %s, %s without the option", h.Name, k, j.InstanceID, before[k].InstanceID)
+			}
+			if j.Failed || j.ErrorFixture != "" || j.ErrorCode != "0" || j.JobState == 10 {
+				t.Errorf("%s: job %s failed: %+v", h.Name, j.InstanceID, j)
+			}
+			if before[k].Failed && j.Class == "Msvm_ConcreteJob" && turned == nil {
+				turned = &after[k]
+			}
+		}
+		if len(states) != len(JobStates)-1 {
+			t.Errorf("%s: states %v, want all but Exception", h.Name, states)
+		}
+		if turned == nil {
+			t.Fatalf("%s: no Hyper-V job failed without the option", h.Name)
+		}
+		v := defaultVars().with("$ID", turned.InstanceID, "$METHOD", "GetError", "$ACTION", hvURI+"/GetError")
+		if ex := post(t, h.URL, loadRequest(t, "invoke.xml", v)); ex.status != 200 || strings.Contains(string(ex.body), "Msvm_Error") {
+			t.Errorf("%s: GetError of %s: %d %.300s", h.Name, turned.InstanceID, ex.status, ex.body)
+		}
+	}
+}
+
 func TestFleetPerAddress(t *testing.T) {
 	f := startFleet(t, FleetOptions{Hosts: 300, PerAddress: true})
 	body := identifyBody(t)

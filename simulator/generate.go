@@ -165,6 +165,9 @@ type generator struct {
 	n        int
 	profiles []*genProfile
 	epoch    time.Time // jobs started in the 24 hours before it
+	// noFailures: the jobs that would fail complete well instead
+	// (FleetOptions.NoFailedJobs).
+	noFailures bool
 
 	// sampleMu guards sampled: the samples of a namespace, made once.
 	// Every Enumerate asks for them (which classes and properties the
@@ -224,9 +227,12 @@ func (g *generator) job(idx int) *genJob {
 	j := &genJob{p: p, methods: p.ok.methods}
 	// Failed: Exception, and one Completed in three (a terminal state with
 	// ErrorCode set, which a client must count as failed too).
+	fails := state == 10 || state == 7 && per%3 == 0
+	if g.noFailures && fails {
+		state, fails = 7, false // Exception is a failure whatever else the job says
+	}
 	var set *errorSet
-	switch {
-	case state == 10, state == 7 && per%3 == 0:
+	if fails {
 		set = &p.failed[rng.IntN(len(p.failed))]
 		j.failed = true
 		j.methods = set.methods

@@ -51,9 +51,12 @@ func (a *app) newDemoCmd() *cobra.Command {
 port, and runs the real 'cimjob error' commands against its jobs, printing
 each command line and what it prints. No Windows host is needed.
 
-On the default scenario it exits 0 when every step gave the exit code it
-should; with --all or another scenario it shows each step's exit code
-without judging it.`,
+On the default scenario it then runs 'cimjob check' across a small
+simulated fleet, and 'cimjob exporter' in this process, scraping three
+simulated hosts through it (healthy, with failed jobs, refusing the
+password) and showing the few lines of each answer that matter. It exits 0
+when every step gave the exit code or answer it should; with --all or
+another scenario it shows each step's exit code without judging it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return a.runDemo(cmd.Context(), &f) },
 	}
@@ -145,12 +148,17 @@ func (a *app) runDemo(ctx context.Context, f *demoFlags) error {
 		if code != exitSomeNoAnswer {
 			wrong = append(wrong, fmt.Sprintf("check across the fleet exited %d, want %d", code, exitSomeNoAnswer))
 		}
+		w, err := a.demoExporter(ctx, &sub, user)
+		wrong = append(wrong, w...)
+		if err != nil {
+			return err
+		}
 	}
 	if len(wrong) > 0 {
 		return &answerError{errors.New("demo: " + strings.Join(wrong, "; "))}
 	}
 	fmt.Fprintf(a.stdout, "\nTo try it by hand: go run ./cmd/cimjob-sim, then point 'cimjob error --host' at the address it prints;\n")
-	fmt.Fprintf(a.stdout, "go run ./cmd/cimjob-sim --hosts 200 simulates a fleet for 'cimjob check --hosts-file'.\n")
+	fmt.Fprintf(a.stdout, "go run ./cmd/cimjob-sim --hosts 200 simulates a fleet for 'cimjob check --hosts-file' or 'cimjob exporter' (docs/exporter.md).\n")
 	return nil
 }
 

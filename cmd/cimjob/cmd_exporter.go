@@ -33,6 +33,7 @@ type exporterFlags struct {
 	maxTargets    int
 	targetIdle    time.Duration
 	timeoutOffset time.Duration
+	maxProbes     int
 }
 
 // defaultExporterAddress is the exporter's port: 9985, free on the
@@ -79,8 +80,9 @@ load at a reload is logged, and the previous one stays in use.`,
 	fs.Var(&slogFlag{f.logLevel, "level"}, "log.level", "log only messages of this level or above: "+strings.Join(promslog.LevelFlagOptions, ", "))
 	_ = f.logFormat.Set(promslog.FormatFlagOptions[0])
 	fs.Var(&slogFlag{f.logFormat, "format"}, "log.format", "log format: "+strings.Join(promslog.FormatFlagOptions, ", "))
-	fs.IntVar(&f.maxTargets, "exporter.max-targets", exporter.DefaultMaxTargets, "hosts whose connection and cached errors are kept between scrapes; the least recently probed beyond it is closed")
+	fs.IntVar(&f.maxTargets, "exporter.max-targets", exporter.DefaultMaxTargets, "hosts whose connection and cached errors are kept between scrapes; the least recently probed beyond it is closed (hosts being probed are kept even beyond it)")
 	fs.DurationVar(&f.targetIdle, "exporter.target-idle", exporter.DefaultTargetIdle, "close and forget a kept host not probed for this long")
+	fs.IntVar(&f.maxProbes, "exporter.max-concurrent-probes", exporter.DefaultMaxConcurrentProbes, "probes under way at once; beyond it a probe waits for one to end, and fails with reason timeout if its deadline comes first")
 	fs.DurationVar(&f.timeoutOffset, "exporter.timeout-offset", exporter.DefaultTimeoutOffset, "subtracted from Prometheus's scrape timeout (X-Prometheus-Scrape-Timeout-Seconds) to give a probe's deadline, so that the answer arrives in time")
 	return cmd
 }
@@ -104,6 +106,8 @@ func (f *exporterFlags) check() error {
 	switch {
 	case f.maxTargets < 1:
 		return &usageError{fmt.Errorf("--exporter.max-targets must be at least 1, not %d", f.maxTargets)}
+	case f.maxProbes < 1:
+		return &usageError{fmt.Errorf("--exporter.max-concurrent-probes must be at least 1, not %d", f.maxProbes)}
 	case f.targetIdle <= 0:
 		return &usageError{fmt.Errorf("--exporter.target-idle must be positive, not %s", f.targetIdle)}
 	case f.timeoutOffset < 0:
@@ -154,11 +158,12 @@ func (a *app) runExporter(ctx context.Context, f *exporterFlags) error {
 
 	logger := promslog.New(&promslog.Config{Level: f.logLevel, Format: f.logFormat, Writer: a.stderr})
 	exp := exporter.New(cfg, exporter.Options{
-		Logger:        logger,
-		MaxTargets:    f.maxTargets,
-		TargetIdle:    f.targetIdle,
-		TimeoutOffset: f.timeoutOffset,
-		UserAgent:     "cimjob/" + buildVersion(),
+		Logger:              logger,
+		MaxTargets:          f.maxTargets,
+		TargetIdle:          f.targetIdle,
+		TimeoutOffset:       f.timeoutOffset,
+		MaxConcurrentProbes: f.maxProbes,
+		UserAgent:           "cimjob/" + buildVersion(),
 	})
 	defer exp.Close()
 	rl := newReloader(f.configFile, a.lookupEnv, exp, logger)
@@ -167,6 +172,7 @@ func (a *app) runExporter(ctx context.Context, f *exporterFlags) error {
 		return err
 	}
 	logger.Info("starting cimjob exporter", "version", buildVersion(), "config", f.configFile, "modules", strings.Join(moduleNames(cfg), ","))
+	warnOpenModules(logger, cfg)
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

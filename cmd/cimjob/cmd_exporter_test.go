@@ -126,14 +126,7 @@ func startExporter(t *testing.T, env map[string]string, args ...string) *exporte
 		}
 	}
 	bound := make(chan net.Addr, listens)
-	a.listen = func(ctx context.Context, network, address string) (net.Listener, error) {
-		var lc net.ListenConfig
-		l, err := lc.Listen(ctx, network, address)
-		if err == nil {
-			bound <- l.Addr()
-		}
-		return l, err
-	}
+	a.listen = listenReporting(bound)
 	a.hangups = func() (<-chan os.Signal, func()) { return r.hup, func() {} }
 	var ctx context.Context
 	ctx, r.cancel = context.WithCancel(context.Background())
@@ -352,7 +345,7 @@ func TestExporterProbe(t *testing.T) {
 	_, host := startSim(t, "default.json")
 	cfg := writeExporterConfig(t, "", exporterModules("hyperv"))
 	// At debug level each probe is logged: the password must not be.
-	r := startExporter(t, testExporterEnv(), "--config.file", cfg, "--log.level", "debug")
+	r := startExporter(t, testExporterEnv(), "--config.file", cfg, "--log.level", "debug", "--exporter.max-concurrent-probes", "3")
 	body := r.get(t, "/probe?"+url.Values{"module": {"hyperv"}, "target": {host}}.Encode())
 	fams := families(t, body)
 	if got := gauge(t, fams, "cimjob_probe_success"); got != 1 {
@@ -410,6 +403,7 @@ func TestExporterBadStart(t *testing.T) {
 		{"start bad key", testExporterEnv(), []string{"--config.file", bad, "--web.listen-address", "127.0.0.1:0"}, exitUsage, "", "password", false},
 		{"bad web config", testExporterEnv(), []string{"--config.check", "--config.file", good, "--web.config.file", filepath.Join(dir, "none.yml")}, exitUsage, "", "--web.config.file", false},
 		{"zero max targets", testExporterEnv(), []string{"--config.file", good, "--exporter.max-targets", "0"}, exitUsage, "", "--exporter.max-targets", true},
+		{"zero max concurrent probes", testExporterEnv(), []string{"--config.file", good, "--exporter.max-concurrent-probes", "0"}, exitUsage, "", "--exporter.max-concurrent-probes must be at least 1", true},
 		{"telemetry path taken", testExporterEnv(), []string{"--config.file", good, "--web.telemetry-path", "/probe"}, exitUsage, "", "--web.telemetry-path", true},
 		{"bad log level", testExporterEnv(), []string{"--config.file", good, "--log.level", "chatty"}, exitUsage, "", "chatty", true},
 		{"no systemd socket", testExporterEnv(), []string{"--config.file", good, "--web.systemd-socket"}, exitUsage, "", "--web.systemd-socket: systemd passed no socket", true},
@@ -576,5 +570,41 @@ func TestExporterSeveralListenersWithWebConfig(t *testing.T) {
 				t.Errorf("%s/-/healthy as %q: %d, want %d", u, tc.user, resp.StatusCode, tc.want)
 			}
 		}
+	}
+}
+
+// TestExporterWarnsOfOpenModules: at start and after each reload, one
+// warning per module without a targets allow-list, naming it; none for a
+// module with one.
+func TestExporterWarnsOfOpenModules(t *testing.T) {
+	const warning = "module has no targets allow-list"
+	body := exporterModules("hyperv", "msps") + "  listed:\n    username: demo\n    password_env: " + envTestPassword + "\n    targets: ['hv[0-9]+']\n"
+	cfg := writeExporterConfig(t, "", body)
+	r := startExporter(t, testExporterEnv(), "--config.file", cfg)
+	// The warnings come right after the start's line, and before a
+	// reload answers.
+	r.stderr.waitFor(t, "starting cimjob exporter", 1, r.exited)
+	if code, out := r.do(t, http.MethodPost, "/-/reload"); code != http.StatusOK {
+		t.Fatalf("reload: %d %s", code, out)
+	}
+	log := r.stderr.String()
+	for _, m := range []string{"hyperv", "msps"} {
+		if n := strings.Count(log, "module="+m+"\n"); n != 2 {
+			t.Errorf("module %s warned of %d times, want 2 (start, reload):\n%s", m, n, log)
+		}
+	}
+	if strings.Contains(log, "module=listed") || strings.Count(log, warning) != 4 {
+		t.Errorf("want 4 warnings, none for the module with targets:\n%s", log)
+	}
+	if !strings.Contains(log, "level=WARN") {
+		t.Errorf("the warnings are not at level warn:\n%s", log)
+	}
+}
+
+// The --exporter.max-targets help says the bound is not a hard one.
+func TestExporterMaxTargetsHelp(t *testing.T) {
+	a := testApp(io.Discard, io.Discard, nil)
+	if u := a.newExporterCmd().Flags().Lookup("exporter.max-targets").Usage; !strings.Contains(u, "being probed are kept even beyond it") {
+		t.Errorf("--exporter.max-targets help %q does not say hosts being probed exceed it", u)
 	}
 }

@@ -63,8 +63,22 @@ func (rl *reloader) reload(why string) error {
 	rl.exp.SetConfig(cfg)
 	rl.successful.Set(1)
 	rl.successTime.SetToCurrentTime()
+	// Before the reload's own line, which ends what a reload logs.
+	warnOpenModules(rl.logger, cfg)
 	rl.logger.Info("reloaded config", "by", why, "config", rl.path, "modules", strings.Join(moduleNames(cfg), ","))
 	return nil
+}
+
+// warnOpenModules logs a warning for each module without a targets
+// allow-list, at start and after each reload: whoever can reach /probe
+// can make the exporter send that module's credentials to a host of
+// their choosing.
+func warnOpenModules(logger *slog.Logger, cfg *exporter.Config) {
+	for _, name := range moduleNames(cfg) {
+		if len(cfg.Modules[name].Targets) == 0 {
+			logger.Warn("module has no targets allow-list: whoever can reach /probe can make the exporter send its credentials to any host; list its hosts under targets, or restrict who reaches the exporter", "module", name)
+		}
+	}
 }
 
 // ServeHTTP is /-/reload: POST or PUT reloads; 500 and the reason, in one

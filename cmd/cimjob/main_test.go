@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"testing"
@@ -389,9 +390,35 @@ func TestDemo(t *testing.T) {
 			t.Errorf("demo output lacks %q", want)
 		}
 	}
-	if strings.Contains(r.stdout, demoPassword) {
+	if strings.Contains(r.stdout+r.stderr, demoPassword) {
 		t.Error("demo output shows the password")
 	}
+	// The exporter step, up to the closing hint, with its temporary
+	// directory and loopback ports made stable.
+	start := strings.Index(r.stdout, "\n# The Prometheus exporter")
+	end := strings.Index(r.stdout, "\nTo try it by hand")
+	if start < 0 || end < start {
+		t.Fatalf("demo output has no exporter step:\n%s", r.stdout)
+	}
+	checkGolden(t, "demo_exporter.txt", normalizeDemo(r.stdout[start:end]))
+}
+
+var (
+	demoTempDir  = regexp.MustCompile(`\S*cimjob-demo-[0-9]+`)
+	loopbackPort = regexp.MustCompile(`127\.0\.0\.1:[1-9][0-9]*`)
+)
+
+// normalizeDemo replaces the demo's temporary directory and its loopback
+// ports (not the :0 asked for), numbered in order of first appearance.
+func normalizeDemo(s string) string {
+	s = demoTempDir.ReplaceAllString(s, "TMPDIR")
+	ports := map[string]string{}
+	return loopbackPort.ReplaceAllStringFunc(s, func(p string) string {
+		if _, ok := ports[p]; !ok {
+			ports[p] = fmt.Sprintf("127.0.0.1:PORT%d", len(ports)+1)
+		}
+		return ports[p]
+	})
 }
 
 func TestVersion(t *testing.T) {
