@@ -134,7 +134,8 @@ func newAuthGuard(m *ownMetrics) *authGuard {
 	return &authGuard{now: time.Now, metrics: m, modules: make(map[string]*moduleGuard)}
 }
 
-// admit returns the ticket of a probe of target under module (of
+// admit returns the ticket of a probe of target (its service URL, so
+// that every spelling of a host is one target) under module (of
 // fingerprint fp), or the error that holds it back.
 func (g *authGuard) admit(module, target string, fp [32]byte) (guardTicket, error) {
 	tk := guardTicket{module: module, target: target, fp: fp}

@@ -76,7 +76,8 @@ func (r *probeResult) Collect(ch chan<- prometheus.Metric) {
 func (e *Exporter) probe(ctx context.Context, name string, m *Module, target, url string) *probeResult {
 	start := time.Now()
 	res := &probeResult{host: &fleet.HostResult{Host: target, URL: url, Start: start}}
-	tk, err := e.guard.admit(name, target, m.r.fingerprint)
+	// The guard knows a target by its service URL, whatever its spelling.
+	tk, err := e.guard.admit(name, url, m.r.fingerprint)
 	logon := false
 	if err != nil {
 		res.held = err.(*heldBackError)
