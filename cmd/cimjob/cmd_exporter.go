@@ -61,7 +61,7 @@ exporter's own metrics; --web.telemetry-path), /-/healthy, /-/ready and
 /-/reload (POST or PUT: reread --config.file; SIGHUP does the same). A
 config that does not load at start is an error (exit 2); one that does not
 load at a reload is logged, and the previous one stays in use.`,
-		Example: `  CIMJOB_HYPERV_PASSWORD=... cimjob exporter --config.file /etc/cimjob/exporter.yml
+		Example: `  CIMJOB_USER=... CIMJOB_PASSWORD=... cimjob exporter --config.file /etc/cimjob/exporter.yml
   cimjob exporter --config.file exporter.yml --config.check
   curl 'http://localhost:9985/probe?module=hyperv&target=hv01.corp.example'`,
 		Args: cobra.NoArgs,

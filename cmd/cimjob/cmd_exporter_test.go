@@ -608,3 +608,26 @@ func TestExporterMaxTargetsHelp(t *testing.T) {
 		t.Errorf("--exporter.max-targets help %q does not say hosts being probed exceed it", u)
 	}
 }
+
+// The help's example runs the shipped config (deploy/exporter.yml, as the
+// packages install it) with the variables it sets, and nothing more.
+func TestExporterHelpExampleLoadsShippedConfig(t *testing.T) {
+	a := testApp(io.Discard, io.Discard, nil)
+	ex := a.newExporterCmd().Example
+	first, _, _ := strings.Cut(strings.TrimSpace(ex), "\n")
+	set := map[string]string{}
+	for _, w := range strings.Fields(first) {
+		name, _, ok := strings.Cut(w, "=")
+		if !ok || strings.HasPrefix(name, "-") {
+			break
+		}
+		set[name] = "x"
+	}
+	if !strings.Contains(first, "/etc/cimjob/exporter.yml") {
+		t.Fatalf("the example %q no longer runs the packaged config: update this test", first)
+	}
+	lookup := func(k string) (string, bool) { v, ok := set[k]; return v, ok }
+	if _, err := loadExporterConfig(filepath.Join("..", "..", "deploy", "exporter.yml"), lookup); err != nil {
+		t.Errorf("the help's example %q with deploy/exporter.yml: %v", first, err)
+	}
+}
