@@ -244,7 +244,7 @@ func (a *app) serveExporter(ctx context.Context, h http.Handler, listeners []net
 	var served chan error // one end per server, buffered: never waited for after a failure
 	if len(listeners) == 0 {
 		// The one vsock address (check allows no other beside it).
-		srv := newHTTPServer(h)
+		srv := newHTTPServer(h, logger)
 		servers, served = []*http.Server{srv}, make(chan error, 1)
 		go func() { served <- web.ListenAndServe(srv, flags, logger) }()
 	} else {
@@ -278,7 +278,7 @@ func serveEach(listeners []net.Listener, h http.Handler, flags *web.FlagConfig, 
 	servers := make([]*http.Server, len(listeners))
 	served := make(chan error, len(listeners))
 	for i, l := range listeners {
-		srv := newHTTPServer(h)
+		srv := newHTTPServer(h, logger)
 		servers[i] = srv
 		go func() { served <- web.Serve(l, srv, flags, logger) }()
 	}
