@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -132,6 +133,17 @@ func (a *app) runExporter(ctx context.Context, f *exporterFlags) error {
 	if err := f.check(); err != nil {
 		return err
 	}
+	// SIGHUP is caught from here on: its default action ends the process,
+	// and systemd does not restart a service that SIGHUP ended (a clean
+	// signal to Restart=on-failure), so a reload asked for while the
+	// exporter starts would stop it for good. One that comes before the
+	// server runs reloads once it does.
+	var hup <-chan os.Signal
+	if a.hangups != nil {
+		var stop func()
+		hup, stop = a.hangups()
+		defer stop()
+	}
 	cfg, err := loadExporterConfig(f.configFile, a.lookupEnv)
 	if err != nil {
 		return err
@@ -176,15 +188,13 @@ func (a *app) runExporter(ctx context.Context, f *exporterFlags) error {
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	if a.hangups != nil {
-		hup, stop := a.hangups()
+	if hup != nil {
 		var wg sync.WaitGroup
 		wg.Add(1)
 		// Stopped, and waited for, before exp closes: no reload after.
 		defer func() {
 			cancel()
 			wg.Wait()
-			stop()
 		}()
 		go func() {
 			defer wg.Done()

@@ -631,3 +631,31 @@ func TestExporterHelpExampleLoadsShippedConfig(t *testing.T) {
 		t.Errorf("the help's example %q with deploy/exporter.yml: %v", first, err)
 	}
 }
+
+// SIGHUP is caught before the config is read: its default action ends
+// the process, and systemd's Restart=on-failure does not restart a
+// service that SIGHUP ended, so a `systemctl reload` during the start
+// would stop the exporter for good.
+func TestExporterCatchesHangupsBeforeLoading(t *testing.T) {
+	cfg := writeExporterConfig(t, "", exporterModules("hyperv"))
+	a := testApp(io.Discard, io.Discard, testExporterEnv())
+	subscribed := false
+	a.hangups = func() (<-chan os.Signal, func()) {
+		subscribed = true
+		return make(chan os.Signal, 1), func() {}
+	}
+	env := a.lookupEnv
+	early := false
+	a.lookupEnv = func(k string) (string, bool) {
+		if k == envTestPassword && !subscribed {
+			early = true
+		}
+		return env(k)
+	}
+	if code := a.run(context.Background(), []string{"exporter", "--config.file", cfg, "--config.check"}); code != exitOK {
+		t.Fatalf("--config.check exited %d", code)
+	}
+	if early {
+		t.Error("the config was read before SIGHUP was caught")
+	}
+}
