@@ -546,29 +546,36 @@ func TestExporterSeveralListenersWithWebConfig(t *testing.T) {
 		t.Fatalf("listening on %v, want two addresses", r.urls)
 	}
 	for _, u := range r.urls {
-		for _, tc := range []struct {
-			user, password string
-			want           int
-		}{
-			{"", "", http.StatusUnauthorized},
-			{"prometheus", "wrong", http.StatusUnauthorized},
-			{"prometheus", "scrape-secret", http.StatusOK},
-		} {
-			req, err := http.NewRequest(http.MethodGet, u+"/-/healthy", nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if tc.user != "" {
-				req.SetBasicAuth(tc.user, tc.password)
-			}
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
-			if resp.StatusCode != tc.want {
-				t.Errorf("%s/-/healthy as %q: %d, want %d", u, tc.user, resp.StatusCode, tc.want)
-			}
+		checkBasicAuth(t, http.DefaultClient, u+"/-/healthy")
+	}
+}
+
+// checkBasicAuth checks that url answers the user "prometheus" of
+// password "scrape-secret" only.
+func checkBasicAuth(t *testing.T, client *http.Client, url string) {
+	t.Helper()
+	for _, tc := range []struct {
+		user, password string
+		want           int
+	}{
+		{"", "", http.StatusUnauthorized},
+		{"prometheus", "wrong", http.StatusUnauthorized},
+		{"prometheus", "scrape-secret", http.StatusOK},
+	} {
+		req, err := http.NewRequest(http.MethodGet, url, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tc.user != "" {
+			req.SetBasicAuth(tc.user, tc.password)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.want {
+			t.Errorf("GET %s as %q: %d, want %d", url, tc.user, resp.StatusCode, tc.want)
 		}
 	}
 }

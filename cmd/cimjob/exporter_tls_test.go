@@ -1,17 +1,11 @@
 package main
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
 	"log"
-	"math/big"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -20,43 +14,32 @@ import (
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/cimjob/cimjob/simulator"
 )
 
-// writeTestCert writes a self-signed certificate for 127.0.0.1 and its
-// key into dir, and returns their paths and a pool that trusts it.
+// writeTestCert writes a server certificate for 127.0.0.1 (the
+// simulator's) and its key into dir, and returns their paths and a pool
+// that trusts it.
 func writeTestCert(t *testing.T, dir string) (certFile, keyFile string, pool *x509.CertPool) {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	cert, caPEM, err := simulator.GenerateCert(time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "cimjob exporter test"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, KeyUsage: x509.KeyUsageDigitalSignature,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kder, err := x509.MarshalECPrivateKey(key)
+	keyDER, err := x509.MarshalPKCS8PrivateKey(cert.PrivateKey)
 	if err != nil {
 		t.Fatal(err)
 	}
 	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]}), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	pool = x509.NewCertPool()
-	pool.AddCert(cert)
+	pool.AppendCertsFromPEM(caPEM)
 	return certFile, keyFile, pool
 }
 
@@ -81,30 +64,7 @@ func TestExporterWebConfigTLS(t *testing.T) {
 	r := startExporter(t, testExporterEnv(), "--config.file", cfg, "--web.config.file", web, "--log.format", "json")
 	secure := "https://" + strings.TrimPrefix(r.url, "http://")
 	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
-	for _, tc := range []struct {
-		user, password string
-		want           int
-	}{
-		{"", "", http.StatusUnauthorized},
-		{"prometheus", "wrong", http.StatusUnauthorized},
-		{"prometheus", "scrape-secret", http.StatusOK},
-	} {
-		req, err := http.NewRequest(http.MethodGet, secure+"/metrics", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if tc.user != "" {
-			req.SetBasicAuth(tc.user, tc.password)
-		}
-		resp, err := client.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != tc.want {
-			t.Errorf("GET /metrics over TLS as %q: %d, want %d", tc.user, resp.StatusCode, tc.want)
-		}
-	}
+	checkBasicAuth(t, client, secure+"/metrics")
 	// A client that does not trust the certificate: the server logs the
 	// failed handshake, through the exporter's logger or, without one,
 	// the log package's (caught here, so that the wait ends either way).
