@@ -332,3 +332,23 @@ func TestRefusingTargetHeldBackUnderAnySpelling(t *testing.T) {
 		t.Error("the refusing host under a second spelling held back the module")
 	}
 }
+
+// A target held back alone counts in the gauge while it is held back: once
+// its back-off has ended its next probe goes through, so a host refused
+// once and then no longer probed (gone from the scrape config) does not
+// count for ever.
+func TestHeldTargetsGaugeEndsWithBackoff(t *testing.T) {
+	g, clock := testGuard()
+	var fp [32]byte
+	ok, _ := g.admit("m", "good", fp)
+	g.report(ok, nil, true)
+	bad, _ := g.admit("m", "bad", fp)
+	g.report(bad, errRefused, true)
+	if held, n := g.held("m"); held || n != 1 {
+		t.Fatalf("after one refusal beside an accepted logon: held %v, %d alone; want false, 1", held, n)
+	}
+	clock.advance(authBackoffMin)
+	if _, n := g.held("m"); n != 0 {
+		t.Errorf("after its back-off, with no probe since: %d targets held back alone, want 0", n)
+	}
+}
