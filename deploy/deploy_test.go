@@ -101,8 +101,10 @@ func TestRulesTestsCatchChanges(t *testing.T) {
 		{"CimjobProbeScrapeFailed after 9m", "expr: up{job=\"cimjob\"} == 0\n        for: 10m", "expr: up{job=\"cimjob\"} == 0\n        for: 9m"},
 		{"CimjobJobRunningTooLong over 3h", "> 4 * 3600", "> 3 * 3600"},
 		{"CimjobJobRunningTooLong after 10m", "for: 15m", "for: 10m"},
-		{"CimjobExporterDown after 4m", "for: 5m", "for: 4m"},
+		{"CimjobExporterDown after 4m", "up{job=\"cimjob-exporter\"} == 0\n        for: 5m", "up{job=\"cimjob-exporter\"} == 0\n        for: 4m"},
 		{"CimjobExporterReloadFailed after 9m", "reload_successful == 0\n        for: 10m", "reload_successful == 0\n        for: 9m"},
+		{"CimjobCredentialsHeldBack after 4m", "auth_held_back == 1\n        for: 5m", "auth_held_back == 1\n        for: 4m"},
+		{"CimjobCredentialsHeldBack on any value", "cimjob_exporter_auth_held_back == 1", "cimjob_exporter_auth_held_back >= 0"},
 		{"runbook command", "cimjob error --host {{ $labels.host }}", "cimjob error {{ $labels.host }}"},
 	} {
 		t.Run(m.name, func(t *testing.T) {

@@ -134,7 +134,8 @@ func newAuthGuard(m *ownMetrics) *authGuard {
 	return &authGuard{now: time.Now, metrics: m, modules: make(map[string]*moduleGuard)}
 }
 
-// admit returns the ticket of a probe of target under module (of
+// admit returns the ticket of a probe of target (its service URL, so
+// that every spelling of a host is one target) under module (of
 // fingerprint fp), or the error that holds it back.
 func (g *authGuard) admit(module, target string, fp [32]byte) (guardTicket, error) {
 	tk := guardTicket{module: module, target: target, fp: fp}
@@ -265,7 +266,10 @@ func (g *authGuard) forget(keep func(module string, fp [32]byte) bool) {
 }
 
 // held reports, for the gauges, whether the module is held back and how
-// many of its targets are on their own.
+// many of its targets are on their own. A target counts until its
+// back-off ends (or while its probe then is under way): its state stays
+// for its next probe, but a host no longer probed is held back from
+// nothing.
 func (g *authGuard) held(module string) (bool, int) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -273,5 +277,11 @@ func (g *authGuard) held(module string) (bool, int) {
 	if mg == nil {
 		return false, 0
 	}
-	return mg.level > 0, len(mg.targets)
+	now, n := g.now(), 0
+	for _, tb := range mg.targets {
+		if now.Before(tb.until) || tb.probing {
+			n++
+		}
+	}
+	return mg.level > 0, n
 }

@@ -306,3 +306,49 @@ func TestHalfOpenSuccessCloses(t *testing.T) {
 		t.Errorf("held %v, %d targets alone; want neither", held, n)
 	}
 }
+
+// A refusing host held back alone stays so under another spelling of
+// the same service (host:port, its URL): else whoever may call /probe,
+// or a scrape config listing a host twice, turns one refusing host into
+// the second refusal that holds back the whole module.
+func TestRefusingTargetHeldBackUnderAnySpelling(t *testing.T) {
+	good := startFleet(t, simulator.FleetOptions{Hosts: 1, Jobs: 5, Seed: 5}).Hosts()[0]
+	bad := startFleet(t, simulator.FleetOptions{Hosts: 1, Jobs: 5, Seed: 5, AuthFail: 1}).Hosts()[0]
+	e := New(simConfig(t, ""), Options{})
+	defer e.Close()
+	e.guard.now = newFakeClock().now
+	success := func(target string) float64 {
+		return scrape(t, e, "module=hyperv&target="+target, "").gauge(MetricProbeSuccess)
+	}
+	if success(hostPort(t, good)) != 1 {
+		t.Fatal("the good host's first probe failed")
+	}
+	success(hostPort(t, bad))
+	success("http://" + hostPort(t, bad) + "/wsman")
+	if n := bad.Server.Stats().HandshakesFailed; n != 1 {
+		t.Errorf("the refusing host, under two spellings, saw %d refused logons, want 1", n)
+	}
+	if success(hostPort(t, good)) != 1 {
+		t.Error("the refusing host under a second spelling held back the module")
+	}
+}
+
+// A target held back alone counts in the gauge while it is held back: once
+// its back-off has ended its next probe goes through, so a host refused
+// once and then no longer probed (gone from the scrape config) does not
+// count for ever.
+func TestHeldTargetsGaugeEndsWithBackoff(t *testing.T) {
+	g, clock := testGuard()
+	var fp [32]byte
+	ok, _ := g.admit("m", "good", fp)
+	g.report(ok, nil, true)
+	bad, _ := g.admit("m", "bad", fp)
+	g.report(bad, errRefused, true)
+	if held, n := g.held("m"); held || n != 1 {
+		t.Fatalf("after one refusal beside an accepted logon: held %v, %d alone; want false, 1", held, n)
+	}
+	clock.advance(authBackoffMin)
+	if _, n := g.held("m"); n != 0 {
+		t.Errorf("after its back-off, with no probe since: %d targets held back alone, want 0", n)
+	}
+}

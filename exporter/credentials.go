@@ -120,7 +120,7 @@ func (m *Module) credentials(r *resolved, dir string, env func(string) (string, 
 		if err != nil {
 			return nil, fmt.Errorf("cert_file: %w", err)
 		}
-		keyPEM, err := readSecret(m.path(dir, m.KeyFile), "key_file", maxPEMBytes)
+		keyPEM, err := readSecret(m.path(dir, m.KeyFile), "key_file", maxPEMBytes, env)
 		if err != nil {
 			return nil, err
 		}
@@ -164,7 +164,7 @@ func (m *Module) password(dir string, env func(string) (string, bool)) (string, 
 	case m.PasswordEnv != "":
 		return lookup(env, "password_env", m.PasswordEnv)
 	case m.PasswordFile != "":
-		b, err := readSecret(m.path(dir, m.PasswordFile), "password_file", maxSecretBytes)
+		b, err := readSecret(m.path(dir, m.PasswordFile), "password_file", maxSecretBytes, env)
 		if err != nil {
 			return "", err
 		}
@@ -195,13 +195,13 @@ func lookup(env func(string) (string, bool), key, name string) (string, error) {
 }
 
 // readSecret reads a file of secrets (key), refused when its group or
-// others may read or write it.
-func readSecret(path, key string, max int64) ([]byte, error) {
+// others may read or write it, but in systemd's credentials directory.
+func readSecret(path, key string, max int64, env func(string) (string, bool)) ([]byte, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", key, err)
 	}
-	if !ownerOnly(st.Mode()) {
+	if !ownerOnly(st.Mode()) && !systemdCredential(path, env) {
 		return nil, fmt.Errorf("%s %s can be read by others: run chmod 600 %s", key, path, path)
 	}
 	b, err := readBounded(path, max)
@@ -209,6 +209,16 @@ func readSecret(path, key string, max int64) ([]byte, error) {
 		return nil, fmt.Errorf("%s: %w", key, err)
 	}
 	return b, nil
+}
+
+// systemdCredential reports whether path is a file of the service's
+// systemd credentials directory ($CREDENTIALS_DIRECTORY, LoadCredential=).
+// systemd makes each such file root's, mode 0400, on a read-only mount,
+// and lets the service's user read it with a POSIX ACL, whose mask stat
+// shows as group read (0440): private to the service all the same.
+func systemdCredential(path string, env func(string) (string, bool)) bool {
+	dir, ok := env("CREDENTIALS_DIRECTORY")
+	return ok && filepath.IsAbs(dir) && filepath.Dir(filepath.Clean(path)) == filepath.Clean(dir)
 }
 
 // ownerOnly reports whether no one but the owner may read or write a file

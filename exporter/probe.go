@@ -76,7 +76,8 @@ func (r *probeResult) Collect(ch chan<- prometheus.Metric) {
 func (e *Exporter) probe(ctx context.Context, name string, m *Module, target, url string) *probeResult {
 	start := time.Now()
 	res := &probeResult{host: &fleet.HostResult{Host: target, URL: url, Start: start}}
-	tk, err := e.guard.admit(name, target, m.r.fingerprint)
+	// The guard knows a target by its service URL, whatever its spelling.
+	tk, err := e.guard.admit(name, url, m.r.fingerprint)
 	logon := false
 	if err != nil {
 		res.held = err.(*heldBackError)
@@ -84,11 +85,7 @@ func (e *Exporter) probe(ctx context.Context, name string, m *Module, target, ur
 		res.host.Status, res.host.Err, res.reason = fleet.Unreachable, err, ReasonAuth
 		return res
 	}
-	err = e.acquireSlot(ctx)
-	if err == nil {
-		err = e.probeTarget(ctx, name, m, res.host, tk.halfOpen != halfOpenNone, &logon)
-		<-e.slots
-	}
+	err = e.probeTarget(ctx, name, m, res.host, tk.halfOpen != halfOpenNone, &logon)
 	e.guard.report(tk, err, logon)
 	res.host.Duration = time.Since(start)
 	if err != nil {
@@ -135,6 +132,13 @@ func (e *Exporter) probeTarget(ctx context.Context, name string, m *Module, h *f
 		return err
 	}
 	defer t.unlock()
+	// The slot is taken once the target is this probe's: a probe waiting
+	// for another of the same target must not hold one, or probes of one
+	// hanging host would take them all.
+	if err := e.acquireSlot(ctx); err != nil {
+		return err
+	}
+	defer func() { <-e.slots }()
 	if fresh && t.client != nil {
 		_ = t.client.Close()
 		t.client = nil

@@ -2,6 +2,7 @@ package exporter
 
 import (
 	"bytes"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -316,5 +317,45 @@ func TestMaxConcurrentProbes(t *testing.T) {
 	}
 	if len(e.slots) != 1 {
 		t.Errorf("%d slots taken after the probe, want 1 (the test's)", len(e.slots))
+	}
+}
+
+// A probe waiting for another probe of its target (two Prometheus
+// replicas, or a client of /probe repeating one slow target) holds no
+// slot meanwhile: else probes of one hanging host would take every slot
+// and time out the probes of all other hosts.
+func TestProbeWaitingForItsTargetHoldsNoSlot(t *testing.T) {
+	f := startFleet(t, simulator.FleetOptions{Hosts: 2, Jobs: 5, Seed: 5})
+	a, b := f.Hosts()[0], f.Hosts()[1]
+	e := New(simConfig(t, ""), Options{MaxConcurrentProbes: 2})
+	defer e.Close()
+	gate := &gateTransport{held: make(chan struct{}), open: make(chan struct{})}
+	var once sync.Once
+	e.wrap = func(inner wsman.Transport) wsman.Transport {
+		wrapped := inner
+		once.Do(func() { gate.Transport = inner; wrapped = gate })
+		return wrapped
+	}
+	qa := "module=hyperv&target=" + hostPort(t, a)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer close(gate.open)
+	for i := 0; i < 2; i++ {
+		wg.Add(1)
+		go func() { defer wg.Done(); scrape(t, e, qa, "") }()
+		if i == 0 {
+			<-gate.held // the first probe of a is under way, and hangs
+		}
+	}
+	// Until the second probe of a waits for the first.
+	for waiting := false; !waiting; runtime.Gosched() {
+		e.pool.mu.Lock()
+		ta := e.pool.targets[targetKey{module: "hyperv", target: hostPort(t, a)}]
+		waiting = ta != nil && ta.users == 2
+		e.pool.mu.Unlock()
+	}
+	r := scrape(t, e, "module=hyperv&target="+hostPort(t, b), "10")
+	if r.gauge(MetricProbeSuccess) != 1 {
+		t.Errorf("a probe of another host, with one probe under way and the cap at 2:\n%s", r.body)
 	}
 }

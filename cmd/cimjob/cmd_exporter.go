@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -61,7 +62,7 @@ exporter's own metrics; --web.telemetry-path), /-/healthy, /-/ready and
 /-/reload (POST or PUT: reread --config.file; SIGHUP does the same). A
 config that does not load at start is an error (exit 2); one that does not
 load at a reload is logged, and the previous one stays in use.`,
-		Example: `  CIMJOB_HYPERV_PASSWORD=... cimjob exporter --config.file /etc/cimjob/exporter.yml
+		Example: `  CIMJOB_USER=... CIMJOB_PASSWORD=... cimjob exporter --config.file /etc/cimjob/exporter.yml
   cimjob exporter --config.file exporter.yml --config.check
   curl 'http://localhost:9985/probe?module=hyperv&target=hv01.corp.example'`,
 		Args: cobra.NoArgs,
@@ -132,6 +133,17 @@ func (a *app) runExporter(ctx context.Context, f *exporterFlags) error {
 	if err := f.check(); err != nil {
 		return err
 	}
+	// SIGHUP is caught from here on: its default action ends the process,
+	// and systemd does not restart a service that SIGHUP ended (a clean
+	// signal to Restart=on-failure), so a reload asked for while the
+	// exporter starts would stop it for good. One that comes before the
+	// server runs reloads once it does.
+	var hup <-chan os.Signal
+	if a.hangups != nil {
+		var stop func()
+		hup, stop = a.hangups()
+		defer stop()
+	}
 	cfg, err := loadExporterConfig(f.configFile, a.lookupEnv)
 	if err != nil {
 		return err
@@ -176,15 +188,13 @@ func (a *app) runExporter(ctx context.Context, f *exporterFlags) error {
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	if a.hangups != nil {
-		hup, stop := a.hangups()
+	if hup != nil {
 		var wg sync.WaitGroup
 		wg.Add(1)
 		// Stopped, and waited for, before exp closes: no reload after.
 		defer func() {
 			cancel()
 			wg.Wait()
-			stop()
 		}()
 		go func() {
 			defer wg.Done()
@@ -244,7 +254,7 @@ func (a *app) serveExporter(ctx context.Context, h http.Handler, listeners []net
 	var served chan error // one end per server, buffered: never waited for after a failure
 	if len(listeners) == 0 {
 		// The one vsock address (check allows no other beside it).
-		srv := newHTTPServer(h)
+		srv := newHTTPServer(h, logger)
 		servers, served = []*http.Server{srv}, make(chan error, 1)
 		go func() { served <- web.ListenAndServe(srv, flags, logger) }()
 	} else {
@@ -278,7 +288,7 @@ func serveEach(listeners []net.Listener, h http.Handler, flags *web.FlagConfig, 
 	servers := make([]*http.Server, len(listeners))
 	served := make(chan error, len(listeners))
 	for i, l := range listeners {
-		srv := newHTTPServer(h)
+		srv := newHTTPServer(h, logger)
 		servers[i] = srv
 		go func() { served <- web.Serve(l, srv, flags, logger) }()
 	}

@@ -546,29 +546,36 @@ func TestExporterSeveralListenersWithWebConfig(t *testing.T) {
 		t.Fatalf("listening on %v, want two addresses", r.urls)
 	}
 	for _, u := range r.urls {
-		for _, tc := range []struct {
-			user, password string
-			want           int
-		}{
-			{"", "", http.StatusUnauthorized},
-			{"prometheus", "wrong", http.StatusUnauthorized},
-			{"prometheus", "scrape-secret", http.StatusOK},
-		} {
-			req, err := http.NewRequest(http.MethodGet, u+"/-/healthy", nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if tc.user != "" {
-				req.SetBasicAuth(tc.user, tc.password)
-			}
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
-			if resp.StatusCode != tc.want {
-				t.Errorf("%s/-/healthy as %q: %d, want %d", u, tc.user, resp.StatusCode, tc.want)
-			}
+		checkBasicAuth(t, http.DefaultClient, u+"/-/healthy")
+	}
+}
+
+// checkBasicAuth checks that url answers the user "prometheus" of
+// password "scrape-secret" only.
+func checkBasicAuth(t *testing.T, client *http.Client, url string) {
+	t.Helper()
+	for _, tc := range []struct {
+		user, password string
+		want           int
+	}{
+		{"", "", http.StatusUnauthorized},
+		{"prometheus", "wrong", http.StatusUnauthorized},
+		{"prometheus", "scrape-secret", http.StatusOK},
+	} {
+		req, err := http.NewRequest(http.MethodGet, url, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tc.user != "" {
+			req.SetBasicAuth(tc.user, tc.password)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.want {
+			t.Errorf("GET %s as %q: %d, want %d", url, tc.user, resp.StatusCode, tc.want)
 		}
 	}
 }
@@ -606,5 +613,56 @@ func TestExporterMaxTargetsHelp(t *testing.T) {
 	a := testApp(io.Discard, io.Discard, nil)
 	if u := a.newExporterCmd().Flags().Lookup("exporter.max-targets").Usage; !strings.Contains(u, "being probed are kept even beyond it") {
 		t.Errorf("--exporter.max-targets help %q does not say hosts being probed exceed it", u)
+	}
+}
+
+// The help's example runs the shipped config (deploy/exporter.yml, as the
+// packages install it) with the variables it sets, and nothing more.
+func TestExporterHelpExampleLoadsShippedConfig(t *testing.T) {
+	a := testApp(io.Discard, io.Discard, nil)
+	ex := a.newExporterCmd().Example
+	first, _, _ := strings.Cut(strings.TrimSpace(ex), "\n")
+	set := map[string]string{}
+	for _, w := range strings.Fields(first) {
+		name, _, ok := strings.Cut(w, "=")
+		if !ok || strings.HasPrefix(name, "-") {
+			break
+		}
+		set[name] = "x"
+	}
+	if !strings.Contains(first, "/etc/cimjob/exporter.yml") {
+		t.Fatalf("the example %q no longer runs the packaged config: update this test", first)
+	}
+	lookup := func(k string) (string, bool) { v, ok := set[k]; return v, ok }
+	if _, err := loadExporterConfig(filepath.Join("..", "..", "deploy", "exporter.yml"), lookup); err != nil {
+		t.Errorf("the help's example %q with deploy/exporter.yml: %v", first, err)
+	}
+}
+
+// SIGHUP is caught before the config is read: its default action ends
+// the process, and systemd's Restart=on-failure does not restart a
+// service that SIGHUP ended, so a `systemctl reload` during the start
+// would stop the exporter for good.
+func TestExporterCatchesHangupsBeforeLoading(t *testing.T) {
+	cfg := writeExporterConfig(t, "", exporterModules("hyperv"))
+	a := testApp(io.Discard, io.Discard, testExporterEnv())
+	subscribed := false
+	a.hangups = func() (<-chan os.Signal, func()) {
+		subscribed = true
+		return make(chan os.Signal, 1), func() {}
+	}
+	env := a.lookupEnv
+	early := false
+	a.lookupEnv = func(k string) (string, bool) {
+		if k == envTestPassword && !subscribed {
+			early = true
+		}
+		return env(k)
+	}
+	if code := a.run(context.Background(), []string{"exporter", "--config.file", cfg, "--config.check"}); code != exitOK {
+		t.Fatalf("--config.check exited %d", code)
+	}
+	if early {
+		t.Error("the config was read before SIGHUP was caught")
 	}
 }

@@ -26,6 +26,8 @@ const (
 	alertFailedJob       = "CimjobFailedJob"
 	alertHostUnprobeable = "CimjobHostUnprobeable"
 	alertRunningTooLong  = "CimjobJobRunningTooLong"
+	// alertHeldBack is about the exporter (its instance), not a host.
+	alertHeldBack = "CimjobCredentialsHeldBack"
 )
 
 // integrationDeadline bounds the wait for scrapes and rule evaluations:
@@ -206,6 +208,8 @@ func TestExporterWithPrometheus(t *testing.T) {
 		alertFailedJob:       {hosts.failed.target: true},
 		alertHostUnprobeable: {hosts.unreachable.target: true, hosts.authFail.target: true},
 		alertRunningTooLong:  {hosts.healthy.target: true, hosts.failed.target: true},
+		// The wrong password's module: its credentials are held back.
+		alertHeldBack: {strings.TrimPrefix(exp.url, "http://"): true},
 	}
 	var lastAlerts []promAlert
 	eventually(t, deadline, "the shipped alerts firing for the right hosts", func(ctx context.Context) (bool, string, error) {
@@ -248,6 +252,9 @@ func TestExporterWithPrometheus(t *testing.T) {
 	})
 	t.Logf("%d failed jobs on %s match job.GetErrors; %d alerts active", len(want), hosts.failed.target, len(lastAlerts))
 	for _, a := range lastAlerts {
+		if a.Labels["alertname"] == alertHeldBack && a.State == "firing" && a.Labels["module"] != authFailModule {
+			t.Errorf("%s names module %q, want %q (the wrong password's)", alertHeldBack, a.Labels["module"], authFailModule)
+		}
 		if a.Labels["alertname"] == alertHostUnprobeable && a.State == "firing" {
 			// The description reads the failure reason from the probe's
 			// cimjob_probe_failure_info.

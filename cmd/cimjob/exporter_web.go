@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"html"
+	"log/slog"
 	"net"
 	"net/http"
 	"strings"
@@ -79,10 +80,13 @@ func newExporterHandler(exp *exporter.Exporter, rl *reloader, telemetryPath stri
 // own: exporter-toolkit's web.Serve wraps the server's Handler with the
 // --web.config.file checks by writing server.Handler, so a server shared
 // by several listeners (as its ServeMultiple shares one) is written by
-// each at once, and its handler wrapped once per listener.
-func newHTTPServer(h http.Handler) *http.Server {
+// each at once, and its handler wrapped once per listener. What the
+// server itself logs (failed TLS handshakes, a handler's panic) goes to
+// logger, in --log.format and under --log.level, not to the log package.
+func newHTTPServer(h http.Handler, logger *slog.Logger) *http.Server {
 	return &http.Server{
 		Handler:           h,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 		ReadHeaderTimeout: readHeaderTimeout,
 		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    maxHeaderBytes,
