@@ -235,13 +235,13 @@ func ParseConfig(data []byte, dir string, env func(string) (string, bool)) (*Con
 	dec.KnownFields(true)
 	if err := dec.Decode(&cfg); err != nil {
 		if errors.Is(err, io.EOF) {
-			return nil, &ConfigError{Err: errors.New("empty: define at least one module under modules:")}
+			return nil, &ConfigError{Err: errors.New("empty: define at least one module under the modules key")}
 		}
 		err = yamlError(err)
 		return nil, &ConfigError{Module: moduleAt(mods, err), Err: err}
 	}
 	if len(cfg.Modules) == 0 {
-		return nil, &ConfigError{Err: errors.New("no modules: define at least one under modules:")}
+		return nil, &ConfigError{Err: errors.New("no modules: define at least one under the modules key")}
 	}
 	names := make([]string, 0, len(cfg.Modules))
 	for name := range cfg.Modules {
