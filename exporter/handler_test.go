@@ -89,7 +89,7 @@ func FuzzProbeRequest(f *testing.F) {
 
 // FuzzTargetURL: no target panics targetURL; an accepted one is an
 // http(s) URL without user info, query or fragment; a refusal is one line
-// that never echoes a target with an '@'.
+// that never echoes a target with an '@' (nor an overlong one).
 func FuzzTargetURL(f *testing.F) {
 	for _, s := range []string{"hv01.corp.example", "hv01:5985", "[::1]:5985", "https://hv01:5986/wsman", "u:secret@hv01", "http://u:secret@[::1", "[\n0"} {
 		f.Add(s)
@@ -99,10 +99,15 @@ func FuzzTargetURL(f *testing.F) {
 		got, err := targetURL(target, m)
 		if err != nil {
 			msg := err.Error()
+			if len(target) > maxTargetLen && strings.Contains(msg, target) {
+				t.Fatalf("overlong target echoed in its refusal: %q", msg)
+			}
 			if strings.ContainsAny(msg, "\r\n") {
 				t.Fatalf("%q: refusal of more than one line: %q", target, msg)
 			}
-			if strings.Contains(target, "@") && !strings.HasPrefix(msg, "target must not carry a user name or password:") {
+			// An overlong target is refused for its length first, without
+			// being echoed; any other with an '@' for its user info.
+			if strings.Contains(target, "@") && len(target) <= maxTargetLen && !strings.HasPrefix(msg, "target must not carry a user name or password:") {
 				t.Fatalf("%q: a target with '@' refused otherwise, perhaps echoing it: %q", target, msg)
 			}
 			return
