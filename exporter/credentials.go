@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"strings"
 
+	"github.com/cimjob/cimjob/internal/krb"
 	"github.com/cimjob/cimjob/wsman"
 )
 
@@ -229,13 +230,11 @@ func ownerOnly(m fs.FileMode) bool {
 
 // ccachePath is the module's ccache, a plain or FILE: path resolved
 // against the configuration's directory like the other paths. Another
-// type (DIR:, KEYRING:, ...; a type is what precedes the first colon when
-// it holds no slash, as Kerberos reads it) names no file here: it is
-// passed on as written.
+// type (DIR:, KEYRING:, ...) names no file here: it is passed on as
+// written.
 func (m *Module) ccachePath(dir string) string {
-	typ, rest, typed := strings.Cut(m.CCache, ":")
-	switch {
-	case !typed || strings.Contains(typ, "/"):
+	switch typ, rest, typed := krb.SplitCCacheName(m.CCache); {
+	case !typed:
 		return m.path(dir, m.CCache)
 	case strings.EqualFold(typ, "FILE"):
 		return typ + ":" + m.path(dir, rest)

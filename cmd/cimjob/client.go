@@ -62,10 +62,7 @@ func (f *connFlags) negotiatesKerberos() bool {
 	}
 	// The process environment, not app.lookupEnv: it is where the Kerberos
 	// library will look for the cache.
-	path := krb.CCachePath()
-	if typ, rest, ok := strings.Cut(path, ":"); ok && !strings.Contains(typ, "/") {
-		path = rest
-	}
+	_, path, _ := krb.SplitCCacheName(krb.CCachePath())
 	_, err := os.Stat(path)
 	return err == nil
 }

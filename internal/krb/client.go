@@ -189,11 +189,22 @@ func CCachePath() string {
 	return fmt.Sprintf("/tmp/krb5cc_%d", os.Getuid())
 }
 
+// SplitCCacheName splits a credential cache name as Kerberos reads it:
+// TYPE:RESIDUAL (FILE:/tmp/krb5cc_1000, DIR:..., KEYRING:...), where the
+// type is what precedes the first colon when that holds no slash; a name
+// without one is a file's path, and typed is false.
+func SplitCCacheName(name string) (typ, residual string, typed bool) {
+	if t, rest, ok := strings.Cut(name, ":"); ok && !strings.Contains(t, "/") {
+		return t, rest, true
+	}
+	return "", name, false
+}
+
 func loadCCache(path string) (*credentials.CCache, error) {
 	if path == "" {
 		path = CCachePath()
 	}
-	if typ, rest, ok := strings.Cut(path, ":"); ok && !strings.Contains(typ, "/") {
+	if typ, rest, typed := SplitCCacheName(path); typed {
 		if !strings.EqualFold(typ, "FILE") {
 			return nil, &CredentialsError{Reason: "credential cache type " + typ + " is not supported (only FILE caches can be read); run kinit with KRB5CCNAME=FILE:/path"}
 		}
