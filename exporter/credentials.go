@@ -5,13 +5,12 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 
 	"github.com/cimjob/cimjob/internal/krb"
+	"github.com/cimjob/cimjob/internal/secretfile"
 	"github.com/cimjob/cimjob/wsman"
 )
 
@@ -202,7 +201,7 @@ func readSecret(path, key string, max int64, env func(string) (string, bool)) ([
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", key, err)
 	}
-	if !ownerOnly(st.Mode()) && !systemdCredential(path, env) {
+	if !secretfile.OwnerOnly(st.Mode()) && !systemdCredential(path, env) {
 		return nil, fmt.Errorf("%s %s can be read by others: run chmod 600 %s", key, path, path)
 	}
 	b, err := readBounded(path, max)
@@ -220,12 +219,6 @@ func readSecret(path, key string, max int64, env func(string) (string, bool)) ([
 func systemdCredential(path string, env func(string) (string, bool)) bool {
 	dir, ok := env("CREDENTIALS_DIRECTORY")
 	return ok && filepath.IsAbs(dir) && filepath.Dir(filepath.Clean(path)) == filepath.Clean(dir)
-}
-
-// ownerOnly reports whether no one but the owner may read or write a file
-// of this mode. On Windows the mode bits do not describe the ACL.
-func ownerOnly(m fs.FileMode) bool {
-	return runtime.GOOS == "windows" || m.Perm()&0o077 == 0
 }
 
 // ccachePath is the module's ccache, a plain or FILE: path resolved

@@ -7,13 +7,14 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/cimjob/cimjob/internal/secretfile"
 )
 
 // configFlags are --config and --group, which every command that talks to
@@ -294,7 +295,7 @@ func (a *app) configPassword(fset *pflag.FlagSet, conn *connFlags, file *configF
 			if err != nil {
 				return file.at(e.line, "password-file: %v", err)
 			}
-			if !ownerOnly(st.Mode()) {
+			if !secretfile.OwnerOnly(st.Mode()) {
 				return file.at(e.line, "password-file %s can be read by others: run chmod 600 %s", p, p)
 			}
 			conn.passwordFile = p
@@ -361,13 +362,6 @@ func (a *app) defaultConfigPath() string {
 	return ""
 }
 
-// ownerOnly reports whether no one but the owner can read or write a file
-// of this mode. On Windows the mode bits do not describe the file's ACL,
-// so there is nothing to check.
-func ownerOnly(m fs.FileMode) bool {
-	return runtime.GOOS == "windows" || m.Perm()&0o077 == 0
-}
-
 // configKeys is every key the file may hold: every long flag of every
 // command (a key of another command's flag is ignored by this one, so one
 // file serves all), bar those notConfigurable, and the password keys.
@@ -420,7 +414,7 @@ func (a *app) loadConfig(path string, explicit bool, keys map[string]bool) (*con
 	if err != nil {
 		return nil, err
 	}
-	if c.passwordLine > 0 && !ownerOnly(st.Mode()) {
+	if c.passwordLine > 0 && !secretfile.OwnerOnly(st.Mode()) {
 		return nil, c.at(c.passwordLine, "the file holds a password but others can read it: run chmod 600 %s", path)
 	}
 	return c, nil

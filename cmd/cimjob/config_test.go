@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/spf13/cobra"
+
+	"github.com/cimjob/cimjob/internal/secretfile"
 )
 
 // secretPassword is put in config files by the tests, which check that it
@@ -332,7 +334,7 @@ func TestConfigPasswordFilePermissions(t *testing.T) {
 			xdg, _ := writeConfig(t, "defaults:\n  password-file: "+p+"\n", 0o644)
 			c := newConfigCmd(map[string]string{"XDG_CONFIG_HOME": xdg})
 			err := c.apply()
-			if ownerOnly(mode) {
+			if secretfile.OwnerOnly(mode) {
 				if err != nil {
 					t.Fatal(err)
 				}
