@@ -86,7 +86,7 @@ type pool struct {
 
 	mu      sync.Mutex
 	targets map[targetKey]*target
-	lru     *list.List // of *target, most recently probed first
+	lru     *list.List // of *target, most recently acquired or released first
 	// entries counts the cached errors of every target, for the gauge.
 	entries atomic.Int64
 }
@@ -137,6 +137,10 @@ func (p *pool) release(t *target) {
 	p.mu.Lock()
 	t.users--
 	t.last = p.now()
+	if !t.gone {
+		// The list stays in the order of last, which sweepLocked relies on.
+		p.lru.MoveToFront(t.elem)
+	}
 	last := t.gone && t.users == 0
 	p.mu.Unlock()
 	if last {
@@ -152,12 +156,19 @@ func (p *pool) sweep() {
 	p.closeEach(closing)
 }
 
+// sweepLocked runs at every probe, so it looks only at the idle end of
+// the list: every acquire and release sets last and moves the target to
+// the front, so the list is in the order of last and the walk from the
+// back stops at the first target used since the cutoff.
 func (p *pool) sweepLocked(closing []*target) []*target {
 	cutoff := p.now().Add(-p.idle)
 	for e := p.lru.Back(); e != nil; {
 		t := e.Value.(*target)
 		e = e.Prev()
-		if t.users == 0 && t.last.Before(cutoff) {
+		if !t.last.Before(cutoff) {
+			break
+		}
+		if t.users == 0 {
 			closing = p.evictLocked(t, evictIdle, closing)
 		}
 	}

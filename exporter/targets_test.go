@@ -200,3 +200,30 @@ func TestCapacityKeepsTargetsInUse(t *testing.T) {
 		t.Errorf("%d clients made, want 2 (one per host)", clients)
 	}
 }
+
+// TestSweepIdleEnd: the sweep walks the list from its idle end and stops
+// at the first target used since the cutoff. A target held by a long
+// probe stays at that end; the idle one in front of it must still go,
+// and the recent ones stay.
+func TestSweepIdleEnd(t *testing.T) {
+	now := time.Unix(1e9, 0)
+	p := newPool(10, time.Minute, newOwnMetrics())
+	p.now = func() time.Time { return now }
+	fp := [32]byte{}
+	long := p.acquire(targetKey{"m", "long"}, fp) // in use throughout
+	idle := p.acquire(targetKey{"m", "idle"}, fp)
+	p.release(idle)
+	now = now.Add(2 * time.Minute)
+	recent := p.acquire(targetKey{"m", "recent"}, fp)
+	p.release(recent)
+	p.sweep()
+	p.mu.Lock()
+	_, longKept := p.targets[long.key]
+	_, idleKept := p.targets[idle.key]
+	_, recentKept := p.targets[recent.key]
+	p.mu.Unlock()
+	if !longKept || idleKept || !recentKept {
+		t.Errorf("after the sweep: in use kept %v, idle kept %v, recent kept %v; want true, false, true", longKept, idleKept, recentKept)
+	}
+	p.release(long)
+}
