@@ -61,15 +61,18 @@ func newOwnMetrics() *ownMetrics {
 	}
 }
 
+// vecs are the metric vectors of m, which Describe and Collect pass on
+// whole; the gauges beside them are computed at each Collect.
+func (m *ownMetrics) vecs() []prometheus.Collector {
+	return []prometheus.Collector{m.probes, m.failures, m.duration, m.cacheRequests, m.evictions, m.authBackoffs}
+}
+
 // Describe implements prometheus.Collector: the exporter's own metrics.
 func (e *Exporter) Describe(ch chan<- *prometheus.Desc) {
 	m := e.metrics
-	m.probes.Describe(ch)
-	m.failures.Describe(ch)
-	m.duration.Describe(ch)
-	m.cacheRequests.Describe(ch)
-	m.evictions.Describe(ch)
-	m.authBackoffs.Describe(ch)
+	for _, c := range m.vecs() {
+		c.Describe(ch)
+	}
 	ch <- m.targets
 	ch <- m.cacheEntries
 	ch <- m.heldBack
@@ -80,12 +83,9 @@ func (e *Exporter) Describe(ch chan<- *prometheus.Desc) {
 // Collect implements prometheus.Collector: the exporter's own metrics.
 func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
 	m := e.metrics
-	m.probes.Collect(ch)
-	m.failures.Collect(ch)
-	m.duration.Collect(ch)
-	m.cacheRequests.Collect(ch)
-	m.evictions.Collect(ch)
-	m.authBackoffs.Collect(ch)
+	for _, c := range m.vecs() {
+		c.Collect(ch)
+	}
 	if cfg := e.Config(); cfg != nil {
 		for name := range cfg.Modules {
 			held, targets := e.guard.held(name)
