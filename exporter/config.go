@@ -127,6 +127,20 @@ type Module struct {
 	r *resolved
 }
 
+// ModuleNames are the names of the config's modules, sorted; none for a
+// nil Config.
+func (c *Config) ModuleNames() []string {
+	if c == nil {
+		return nil
+	}
+	names := make([]string, 0, len(c.Modules))
+	for name := range c.Modules {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
+}
+
 // module returns the resolved module of that name, or nil.
 func (c *Config) module(name string) *Module {
 	if c == nil {
@@ -243,12 +257,7 @@ func ParseConfig(data []byte, dir string, env func(string) (string, bool)) (*Con
 	if len(cfg.Modules) == 0 {
 		return nil, &ConfigError{Err: errors.New("no modules: define at least one under the modules key")}
 	}
-	names := make([]string, 0, len(cfg.Modules))
-	for name := range cfg.Modules {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
+	for _, name := range cfg.ModuleNames() {
 		m := cfg.Modules[name]
 		line := 0
 		if n := mods[name]; n != nil {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"net/http"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -131,13 +130,9 @@ func refuse(w http.ResponseWriter, code int, msg string) {
 // moduleNames lists the configured modules' names (never anything else
 // of them).
 func moduleNames(cfg *Config) string {
-	if cfg == nil || len(cfg.Modules) == 0 {
+	names := cfg.ModuleNames()
+	if len(names) == 0 {
 		return "(none configured)"
 	}
-	names := make([]string, 0, len(cfg.Modules))
-	for n := range cfg.Modules {
-		names = append(names, n)
-	}
-	sort.Strings(names)
 	return strings.Join(names, ", ")
 }

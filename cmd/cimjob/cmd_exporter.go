@@ -152,7 +152,7 @@ func (a *app) runExporter(ctx context.Context, f *exporterFlags) error {
 		return &configError{fmt.Errorf("--web.config.file %s: %w", f.webConfig, err)}
 	}
 	if f.configCheck {
-		_, err := fmt.Fprintf(a.stdout, "%s: OK, modules: %s\n", f.configFile, strings.Join(moduleNames(cfg), ", "))
+		_, err := fmt.Fprintf(a.stdout, "%s: OK, modules: %s\n", f.configFile, strings.Join(cfg.ModuleNames(), ", "))
 		return err
 	}
 
@@ -183,7 +183,7 @@ func (a *app) runExporter(ctx context.Context, f *exporterFlags) error {
 	if err != nil {
 		return err
 	}
-	logger.Info("starting cimjob exporter", "version", buildVersion(), "config", f.configFile, "modules", strings.Join(moduleNames(cfg), ","))
+	logger.Info("starting cimjob exporter", "version", buildVersion(), "config", f.configFile, "modules", strings.Join(cfg.ModuleNames(), ","))
 	warnOpenModules(logger, cfg)
 
 	ctx, cancel := context.WithCancel(ctx)

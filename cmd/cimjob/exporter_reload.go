@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"slices"
 	"strings"
 	"sync"
 
@@ -65,7 +64,7 @@ func (rl *reloader) reload(why string) error {
 	rl.successTime.SetToCurrentTime()
 	// Before the reload's own line, which ends what a reload logs.
 	warnOpenModules(rl.logger, cfg)
-	rl.logger.Info("reloaded config", "by", why, "config", rl.path, "modules", strings.Join(moduleNames(cfg), ","))
+	rl.logger.Info("reloaded config", "by", why, "config", rl.path, "modules", strings.Join(cfg.ModuleNames(), ","))
 	return nil
 }
 
@@ -74,7 +73,7 @@ func (rl *reloader) reload(why string) error {
 // can make the exporter send that module's credentials to a host of
 // their choosing.
 func warnOpenModules(logger *slog.Logger, cfg *exporter.Config) {
-	for _, name := range moduleNames(cfg) {
+	for _, name := range cfg.ModuleNames() {
 		if len(cfg.Modules[name].Targets) == 0 {
 			logger.Warn("module has no targets allow-list: whoever can reach /probe can make the exporter send its credentials to any host; list its hosts under targets, or restrict who reaches the exporter", "module", name)
 		}
@@ -105,14 +104,4 @@ func (rl *reloader) Describe(ch chan<- *prometheus.Desc) {
 func (rl *reloader) Collect(ch chan<- prometheus.Metric) {
 	rl.successful.Collect(ch)
 	rl.successTime.Collect(ch)
-}
-
-// moduleNames are the config's module names, sorted.
-func moduleNames(cfg *exporter.Config) []string {
-	names := make([]string, 0, len(cfg.Modules))
-	for n := range cfg.Modules {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	return names
 }

@@ -135,7 +135,7 @@ type landingPage struct {
 }
 
 func (l *landingPage) update(cfg *exporter.Config) error {
-	names := moduleNames(cfg)
+	names := cfg.ModuleNames()
 	var list strings.Builder
 	list.WriteString("<h3>Modules</h3>\n<ul>\n")
 	for _, n := range names {
