@@ -438,13 +438,13 @@ const maxBatchSize = 10000
 func failurePolicy(states []string) (job.FailurePolicy, error) {
 	var fp job.FailurePolicy
 	for _, s := range states {
-		var st uint64
-		switch strings.ToLower(strings.TrimSpace(s)) {
-		case "killed", strconv.FormatUint(job.StateKilled, 10):
-			st = job.StateKilled
-		case "terminated", strconv.FormatUint(job.StateTerminated, 10):
-			st = job.StateTerminated
-		default:
+		name := strings.TrimSpace(s)
+		if n, err := strconv.ParseUint(name, 10, 64); err == nil && strconv.FormatUint(n, 10) == name {
+			// A number is the state the JobState map names so.
+			name = cim.CIMConcreteJobJobState.Lookup(n).Name
+		}
+		st, ok := job.PolicyState(name)
+		if !ok {
 			return fp, fmt.Errorf("failed_states: %q: want Killed or Terminated (%d or %d); Exception, and any end with an error code, always count", s, job.StateKilled, job.StateTerminated)
 		}
 		fp.States = append(fp.States, st)

@@ -53,6 +53,9 @@ func TestParseConfig(t *testing.T) {
 		{"bad size", "modules:\n  hv:\n    max_response_bytes: 2TiB\n    username: u\n    password_env: PW\n", []string{"line 3", "not a size"}, "hv"},
 		{"failed states", "modules:\n  hv:\n    failed_states: [Killed, \"8\"]\n    username: u\n    password_env: PW\n", nil, ""},
 		{"bad failed state", "modules:\n  hv:\n    failed_states: [Completed]\n    username: u\n    password_env: PW\n", []string{"failed_states", "Completed"}, "hv"},
+		{"failed states by number", "modules:\n  hv:\n    failed_states: [\"9\", TERMINATED]\n    username: u\n    password_env: PW\n", nil, ""},
+		{"failed state number of Exception", "modules:\n  hv:\n    failed_states: [\"10\"]\n    username: u\n    password_env: PW\n", []string{"failed_states", "10"}, "hv"},
+		{"failed state number with a leading zero", "modules:\n  hv:\n    failed_states: [\"08\"]\n    username: u\n    password_env: PW\n", []string{"failed_states", "08"}, "hv"},
 		{"bad target pattern", "modules:\n  hv:\n    targets: ['hv(']\n    username: u\n    password_env: PW\n", []string{"targets[0]"}, "hv"},
 		// Wrapped in ^(?:...)$ it would compile, and admit anything.
 		{"pattern escaping its anchors", "modules:\n  hv:\n    targets: ['hv01\\.corp\\.example)|(.*']\n    username: u\n    password_env: PW\n", []string{"targets[0]"}, "hv"},

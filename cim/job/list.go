@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/cimjob/cimjob/wsman"
@@ -29,6 +30,19 @@ const (
 // whatever the ErrorCode (StateKilled, StateTerminated).
 type FailurePolicy struct {
 	States []uint64
+}
+
+// PolicyState is the terminal state a FailurePolicy's States may add, by
+// its JobState name (any case): Killed or Terminated. Exception always
+// counts and Completed is success, so no other name is one.
+func PolicyState(name string) (uint64, bool) {
+	switch strings.ToLower(name) {
+	case "killed":
+		return StateKilled, true
+	case "terminated":
+		return StateTerminated, true
+	}
+	return 0, false
 }
 
 // Failed reports whether the job counts as failed under the policy.

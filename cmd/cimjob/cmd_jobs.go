@@ -78,10 +78,6 @@ func parseWhich(s string) (job.Which, error) {
 	return 0, &usageError{fmt.Errorf("unknown --state %q (want failed, running, done or all)", s)}
 }
 
-// failOnStates are the terminal states --fail-on may add to what counts
-// as failed.
-var failOnStates = map[string]uint64{"killed": job.StateKilled, "terminated": job.StateTerminated}
-
 func registerFailOn(cmd *cobra.Command, v *string) {
 	cmd.Flags().StringVar(v, "fail-on", "", "also count jobs that ended in these states as failed: killed, terminated (comma-separated)")
 }
@@ -93,7 +89,7 @@ func parseFailOn(s string) (job.FailurePolicy, error) {
 		return fp, nil
 	}
 	for _, name := range strings.Split(s, ",") {
-		st, ok := failOnStates[strings.ToLower(strings.TrimSpace(name))]
+		st, ok := job.PolicyState(strings.TrimSpace(name))
 		if !ok {
 			return fp, &usageError{fmt.Errorf("unknown --fail-on state %q (want killed, terminated or both, comma-separated)", name)}
 		}
