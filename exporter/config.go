@@ -514,14 +514,16 @@ func (b *ByteSize) UnmarshalYAML(n *yaml.Node) error {
 	}
 	v, ok := parseByteSize(s)
 	if !ok {
-		return fmt.Errorf("line %d: %q is not a size such as 1048576, 512KiB or 4MiB", n.Line, s)
+		return fmt.Errorf("line %d: %q is not a size from %s to %s such as 1048576, 512KiB or 4MiB", n.Line, s,
+			wsman.ByteSize(wsman.MinReplyBytesLimit), wsman.ByteSize(wsman.MaxReplyBytesLimit))
 	}
 	*b = ByteSize(v)
 	return nil
 }
 
 // parseByteSize reads a decimal count of bytes with an optional binary
-// unit (KiB, MiB, GiB); it refuses anything above wsman.MaxReplyBytesLimit.
+// unit (KiB, MiB, GiB); it refuses anything outside
+// wsman.MinReplyBytesLimit..MaxReplyBytesLimit, as the CLI does.
 func parseByteSize(s string) (int64, bool) {
 	s = strings.TrimSpace(s)
 	mult := int64(1)
@@ -535,7 +537,7 @@ func parseByteSize(s string) (int64, bool) {
 		}
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n <= 0 || n > wsman.MaxReplyBytesLimit/mult {
+	if err != nil || n <= 0 || n > wsman.MaxReplyBytesLimit/mult || n*mult < wsman.MinReplyBytesLimit {
 		return 0, false
 	}
 	return n * mult, true

@@ -51,6 +51,8 @@ func TestParseConfig(t *testing.T) {
 		{"bad path", "modules:\n  hv:\n    path: wsman\n    username: u\n    password_env: PW\n", []string{"path"}, "hv"},
 		{"bad timeout", "modules:\n  hv:\n    timeout: soon\n    username: u\n    password_env: PW\n", []string{"line 3", "not a positive duration"}, "hv"},
 		{"bad size", "modules:\n  hv:\n    max_response_bytes: 2TiB\n    username: u\n    password_env: PW\n", []string{"line 3", "not a size"}, "hv"},
+		{"size below the smallest", "modules:\n  hv:\n    max_response_bytes: 4095\n    username: u\n    password_env: PW\n", []string{"line 3", "not a size from 4 KiB to 1 GiB"}, "hv"},
+		{"smallest size", "modules:\n  hv:\n    max_response_bytes: 4KiB\n    username: u\n    password_env: PW\n", nil, ""},
 		{"failed states", "modules:\n  hv:\n    failed_states: [Killed, \"8\"]\n    username: u\n    password_env: PW\n", nil, ""},
 		{"bad failed state", "modules:\n  hv:\n    failed_states: [Completed]\n    username: u\n    password_env: PW\n", []string{"failed_states", "Completed"}, "hv"},
 		{"failed states by number", "modules:\n  hv:\n    failed_states: [\"9\", TERMINATED]\n    username: u\n    password_env: PW\n", nil, ""},

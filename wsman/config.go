@@ -18,7 +18,14 @@ const (
 	// above any reply WinRM sends, and far enough below the int64 maximum
 	// that the slack added for framing, sealing and headers cannot
 	// overflow.
-	MaxReplyBytesLimit  = 1 << 30
+	MaxReplyBytesLimit = 1 << 30
+	// MinReplyBytesLimit is the smallest reply cap a user may set: below
+	// it even a fault does not fit, so a smaller one can only be a
+	// mistake. The CLI's --max-response-bytes and the exporter's
+	// max_response_bytes refuse less; NewClient accepts it, since tests
+	// use a tiny cap to reach the too-large paths.
+	MinReplyBytesLimit = 4 << 10
+
 	DefaultRetries      = 2
 	DefaultRetryWaitMin = 250 * time.Millisecond
 	DefaultRetryWaitMax = 5 * time.Second

@@ -57,21 +57,17 @@ func (f *connFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.allowUnencrypted, "allow-unencrypted", false, "allow Basic credentials over plain HTTP, readable by anyone on the path")
 	fs.DurationVar(&f.timeout, "timeout", 60*time.Second, "give up on the whole operation after this long")
 	fs.IntVar(&f.retries, "retries", wsman.DefaultRetries, "retries of a request that could not connect or got 503/429 (never a fault or 401)")
-	fs.Int64Var(&f.maxBody, "max-response-bytes", cim.DefaultLimits.MaxBytes, fmt.Sprintf("largest reply accepted, in bytes (%d to %d)", minResponseBytes, int64(wsman.MaxReplyBytesLimit)))
+	fs.Int64Var(&f.maxBody, "max-response-bytes", cim.DefaultLimits.MaxBytes, fmt.Sprintf("largest reply accepted, in bytes (%d to %d)", int64(wsman.MinReplyBytesLimit), int64(wsman.MaxReplyBytesLimit)))
 	fs.BoolVar(&f.debug, "debug", false, "print the SOAP exchange on stderr (credentials redacted)")
 }
-
-// minResponseBytes is the smallest --max-response-bytes: below it even a
-// fault would not fit, so a smaller value can only be a mistake.
-const minResponseBytes = 4 << 10
 
 // check refuses flag values no connection can be made with.
 func (f *connFlags) check() error {
 	if f.timeout <= 0 {
 		return &usageError{fmt.Errorf("--timeout must be positive, not %s", f.timeout)}
 	}
-	if f.maxBody < minResponseBytes || f.maxBody > wsman.MaxReplyBytesLimit {
-		return &usageError{fmt.Errorf("--max-response-bytes %d is out of range: give %d to %d", f.maxBody, minResponseBytes, int64(wsman.MaxReplyBytesLimit))}
+	if f.maxBody < int64(wsman.MinReplyBytesLimit) || f.maxBody > wsman.MaxReplyBytesLimit {
+		return &usageError{fmt.Errorf("--max-response-bytes %d is out of range: give %d to %d", f.maxBody, int64(wsman.MinReplyBytesLimit), int64(wsman.MaxReplyBytesLimit))}
 	}
 	return nil
 }
